@@ -1,0 +1,44 @@
+# Two entry points (README.md): `make demo` runs the main job, `make test` the whole suite.
+# Both create .venv on first use and install hepar into it, so they work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN  := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint typecheck contracts unit benchmarks clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(BIN)/hepar demo --out demo-output
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP_TEST)
+	$(BIN)/mypy
+
+contracts: $(STAMP_TEST)
+	$(BIN)/lint-imports
+
+unit: $(STAMP_TEST)
+	$(BIN)/pytest -n 2 -q
+
+test: lint typecheck contracts unit
+
+benchmarks: $(STAMP_RUN)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

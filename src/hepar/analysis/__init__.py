@@ -1,0 +1,1 @@
+"""hepar.analysis (see DESIGN.md, layer table)."""

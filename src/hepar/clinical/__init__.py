@@ -1,0 +1,1 @@
+"""hepar.clinical (see DESIGN.md, layer table)."""

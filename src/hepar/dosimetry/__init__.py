@@ -1,0 +1,1 @@
+"""hepar.dosimetry (see DESIGN.md, layer table)."""

@@ -1,0 +1,1 @@
+"""hepar.io (see DESIGN.md, layer table)."""

@@ -1,0 +1,1 @@
+"""hepar.phantoms (see DESIGN.md, layer table)."""

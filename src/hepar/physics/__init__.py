@@ -1,0 +1,1 @@
+"""hepar.physics (see DESIGN.md, layer table)."""

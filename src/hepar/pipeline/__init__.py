@@ -1,0 +1,1 @@
+"""hepar.pipeline (see DESIGN.md, layer table)."""

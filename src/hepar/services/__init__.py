@@ -1,0 +1,1 @@
+"""hepar.services (see DESIGN.md, layer table)."""

@@ -1,0 +1,1 @@
+"""hepar.store (see DESIGN.md, layer table)."""
