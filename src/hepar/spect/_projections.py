@@ -27,9 +27,9 @@ class EnergyWindow:
 
     Examples
     --------
-    >>> w = EnergyWindow.centred("Ho-166 photopeak", centre_kev=80.6, width_pct=15)
+    >>> w = EnergyWindow.centred("photopeak", centre_kev=80.0, width_pct=15)
     >>> round(w.lower_kev, 2), round(w.upper_kev, 2)
-    (74.56, 86.64)
+    (74.0, 86.0)
     """
 
     name: str
