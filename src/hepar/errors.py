@@ -82,7 +82,7 @@ class UnitMismatchError(InvalidValueError):
 
 
 class GeometryError(InvalidValueError):
-    """Image geometry that cannot be handled: shear, uneven spacing, different frames of reference."""
+    """Geometry that cannot be handled: shear, uneven spacing, different frames of reference."""
 
 
 class FileFormatError(HeparError, OSError):

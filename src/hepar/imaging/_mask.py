@@ -109,7 +109,7 @@ def mask_mass_g(mask: Mask, density_g_per_ml: Volume | float) -> float:
         if not mask.grid.same_grid(density_g_per_ml):
             raise GeometryError(
                 field="density_g_per_ml", value=repr(density_g_per_ml),
-                expected=f"the grid of mask {mask.name!r}: {mask.grid!r}; resample one onto the other",
+                expected=f"the grid of mask {mask.name!r}: {mask.grid!r}; resample first",
             )
         density = np.asarray(density_g_per_ml.array, dtype=float)
     else:

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from hepar.errors import GeometryError, InvalidValueError
 
 from ._mask import Mask
+from ._units import VolumeUnit
 from ._volume import Volume
 
 __all__ = ["ResampleMethod", "resample_to", "to_sitk_image"]
@@ -60,12 +61,14 @@ def _supersampled_grid(reference: Volume, factor: int) -> Volume:
     fine[:3, 3] = reference.world_mm(np.full(3, -(1.0 - 1.0 / factor) / 2.0))
     return Volume(
         np.zeros((nz * factor, ny * factor, nx * factor), dtype=np.uint8),
-        fine, "1", reference.frame_of_reference_uid,
+        fine, VolumeUnit.FRACTION, reference.frame_of_reference_uid,
     )
 
 
 @overload
-def resample_to(source: Volume, reference: Volume, *, method: ResampleMethod | str = ...) -> Volume: ...
+def resample_to(
+    source: Volume, reference: Volume, *, method: ResampleMethod | str = ...
+) -> Volume: ...
 @overload
 def resample_to(source: Mask, reference: Volume, *, method: ResampleMethod | str = ...) -> Mask: ...
 

@@ -13,7 +13,12 @@ from hepar.errors import GeometryError, InvalidValueError, UnitMismatchError
 
 from ._units import VolumeUnit
 
-__all__ = ["ORTHOGONALITY_TOLERANCE", "Volume", "affine_from_geometry", "new_frame_of_reference_uid"]
+__all__ = [
+    "ORTHOGONALITY_TOLERANCE",
+    "Volume",
+    "affine_from_geometry",
+    "new_frame_of_reference_uid",
+]
 
 #: Largest |cos| between two index axes still treated as orthogonal (about 0.06 degree).
 ORTHOGONALITY_TOLERANCE = 1e-3
@@ -179,10 +184,11 @@ class Volume:
     def index_of(self, world_lps_mm: ArrayLike) -> NDArray[np.float64]:
         """Continuous array index ``(k, j, i)`` of an LPS point (or ``(n, 3)`` points) in mm."""
         point = np.asarray(world_lps_mm, dtype=float)
-        return np.linalg.solve(self.affine[:3, :3], (point - self.affine[:3, 3]).T).T
+        index = np.linalg.solve(self.affine[:3, :3], (point - self.affine[:3, 3]).T).T
+        return np.asarray(index, dtype=np.float64)
 
     def same_grid(self, other: Volume | Any, *, tolerance_mm: float = 1e-3) -> bool:
-        """True when ``other`` has the same shape, frame of reference and affine (within tolerance)."""
+        """True when ``other`` has this shape, frame of reference and affine (within tolerance)."""
         return (
             self.shape == tuple(other.array.shape)
             and self.frame_of_reference_uid == other.frame_of_reference_uid

@@ -1,1 +1,71 @@
-"""hepar.physics (see DESIGN.md, layer table)."""
+"""Physics: nuclide decay data, decay, absorbed energy per decay, photon attenuation.
+
+Pure functions over numbers and arrays (numpy, scipy); no file formats (DESIGN.md).
+"""
+
+from ._attenuation import (
+    DEFAULT_CT_EFFECTIVE_ENERGY_KEV,
+    MAX_ATTENUATION_ENERGY_KEV,
+    MIN_ATTENUATION_ENERGY_KEV,
+    Material,
+    MaterialComposition,
+    hu_to_mu_per_cm,
+    linear_attenuation_per_cm,
+    material_composition,
+)
+from ._constants import (
+    BQ_PER_MBQ,
+    J_PER_MEV,
+    KEV_PER_MEV,
+    MJ_PER_J,
+    ML_PER_L,
+    S_PER_H,
+    SOFT_TISSUE_DENSITY_G_PER_ML,
+)
+from ._decay import (
+    decay_constant_per_h,
+    decay_factor,
+    decay_factor_over_h,
+    elapsed_h,
+    number_of_decays,
+    time_integrated_activity_mbq_h,
+)
+from ._nuclide import (
+    HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ,
+    Nuclide,
+    PhotonLine,
+    canonical_nuclide_name,
+    nuclide,
+)
+from ._planning import activity_for_mean_dose_mbq, mean_dose_gy
+
+__all__ = [
+    "BQ_PER_MBQ",
+    "DEFAULT_CT_EFFECTIVE_ENERGY_KEV",
+    "HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ",
+    "J_PER_MEV",
+    "KEV_PER_MEV",
+    "MAX_ATTENUATION_ENERGY_KEV",
+    "MIN_ATTENUATION_ENERGY_KEV",
+    "MJ_PER_J",
+    "ML_PER_L",
+    "SOFT_TISSUE_DENSITY_G_PER_ML",
+    "S_PER_H",
+    "Material",
+    "MaterialComposition",
+    "Nuclide",
+    "PhotonLine",
+    "activity_for_mean_dose_mbq",
+    "canonical_nuclide_name",
+    "decay_constant_per_h",
+    "decay_factor",
+    "decay_factor_over_h",
+    "elapsed_h",
+    "hu_to_mu_per_cm",
+    "linear_attenuation_per_cm",
+    "material_composition",
+    "mean_dose_gy",
+    "nuclide",
+    "number_of_decays",
+    "time_integrated_activity_mbq_h",
+]

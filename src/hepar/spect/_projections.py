@@ -146,7 +146,8 @@ class Projections:
             radius = np.asarray(self.radius_mm, dtype=float)
             if radius.shape != (n_views,):
                 raise InvalidValueError(
-                    field="radius_mm", value=radius.shape, expected=f"one radius per view ({n_views})"
+                    field="radius_mm", value=radius.shape,
+                    expected=f"one radius per view ({n_views})",
                 )
             object.__setattr__(self, "radius_mm", radius)
         object.__setattr__(self, "counts", counts)

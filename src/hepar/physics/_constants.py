@@ -1,0 +1,29 @@
+"""Physical constants and unit conversions, in one place (STYLE.md habit 3)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BQ_PER_MBQ",
+    "J_PER_MEV",
+    "KEV_PER_MEV",
+    "MJ_PER_J",
+    "ML_PER_L",
+    "SOFT_TISSUE_DENSITY_G_PER_ML",
+    "S_PER_H",
+]
+
+#: Joule per MeV (CODATA 2018: 1 eV = 1.602176634e-19 J, exact since the 2019 SI).
+J_PER_MEV = 1.602176634e-13
+#: keV per MeV.
+KEV_PER_MEV = 1000.0
+#: mJ per J.
+MJ_PER_J = 1000.0
+#: Bq per MBq.
+BQ_PER_MBQ = 1.0e6
+#: Seconds per hour.
+S_PER_H = 3600.0
+#: mL per L.
+ML_PER_L = 1000.0
+#: Density of soft tissue and liver in g/mL used for 166Ho dosimetry (ICRU Report 44 soft tissue
+#: 1.06 g/cm^3; the Utrecht convention, J Nucl Med 2016;57(S2):199, REFERENCE.md).
+SOFT_TISSUE_DENSITY_G_PER_ML = 1.06

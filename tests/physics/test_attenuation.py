@@ -1,0 +1,96 @@
+"""Photon attenuation and HU -> mu against published and analytic values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hepar.errors import InvalidValueError
+from hepar.physics import (
+    Material,
+    hu_to_mu_per_cm,
+    linear_attenuation_per_cm,
+)
+
+
+def test_water_at_140_kev():
+    # Issue 2 / REFERENCE.md: mu of water at 140 keV = 0.154 /cm, within 2 %.
+    assert linear_attenuation_per_cm("water", 140.0) == pytest.approx(0.154, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("energy_kev", "mu_over_rho_cm2_per_g"),
+    # NIST XCOM / Hubbell & Seltzer (NISTIR 5632) water, total with coherent scattering.
+    [(100.0, 0.1707), (150.0, 0.1505), (200.0, 0.1370), (300.0, 0.1186), (500.0, 0.09687)],
+)
+def test_water_matches_nist_tables(energy_kev, mu_over_rho_cm2_per_g):
+    # Tolerance 2 %: differences between photon cross-section libraries (xraydb uses Elam 2002).
+    assert linear_attenuation_per_cm(Material.WATER, energy_kev) == pytest.approx(
+        mu_over_rho_cm2_per_g, rel=0.02
+    )
+
+
+@pytest.mark.parametrize(
+    ("energy_kev", "mu_per_cm"),
+    # REFERENCE.md (xraydb): water 0.1832 /cm at 80.6 keV and 0.1351 /cm at 208 keV.
+    [(80.6, 0.1832), (208.0, 0.1351)],
+)
+def test_water_at_the_study_photopeaks(energy_kev, mu_per_cm):
+    assert linear_attenuation_per_cm("water", energy_kev) == pytest.approx(mu_per_cm, rel=0.005)
+
+
+def test_soft_tissue_scales_with_electron_density_where_compton_dominates():
+    # At 140-500 keV, mu is proportional to electron density. ICRU 44 soft tissue: 1.06 g/mL with
+    # Z/A = 0.5495 vs water 0.5551 -> relative electron density 1.049. Tolerance 1.5 %.
+    for energy in (140.0, 300.0, 500.0):
+        ratio = linear_attenuation_per_cm("soft tissue", energy) / linear_attenuation_per_cm(
+            "water", energy
+        )
+        assert ratio == pytest.approx(1.06 * 0.5495 / 0.5551, rel=0.015)
+
+
+def test_material_ordering_at_every_energy():
+    for energy in (20.0, 80.6, 208.0, 600.0):
+        mu = {m: linear_attenuation_per_cm(m, energy) for m in Material}
+        assert mu[Material.AIR] < mu[Material.LUNG] < mu[Material.WATER]
+        assert mu[Material.WATER] < mu[Material.SOFT_TISSUE] < mu[Material.BONE]
+
+
+def test_energy_outside_20_to_600_kev_is_refused_with_the_range():
+    with pytest.raises(InvalidValueError, match=r"energy_kev = 10\.0: expected 20 to 600 keV"):
+        linear_attenuation_per_cm("water", 10.0)
+
+
+def test_unknown_material_is_refused():
+    with pytest.raises(InvalidValueError, match="material = 'steel'"):
+        linear_attenuation_per_cm("steel", 140.0)
+
+
+def test_hu_to_mu_end_points_and_continuity():
+    energy = 208.0
+    mu_water = linear_attenuation_per_cm("water", energy)
+    mu = hu_to_mu_per_cm([-1000.0, -1e-9, 0.0, 1e-9], energy)
+    assert mu[0] == 0.0
+    np.testing.assert_allclose(mu[1:], mu_water, rtol=1e-9)
+
+
+def test_hu_to_mu_reproduces_the_hu_definition_at_the_ct_energy():
+    # HU = 1000 (mu/mu_w - 1) at the CT beam energy: the bilinear model must give
+    # mu(E_CT) = mu_w(E_CT) (1 + HU/1000) on both branches (Kinahan 1998, Brown 2008).
+    hu = np.array([-800.0, -200.0, 300.0, 1200.0])
+    mu = hu_to_mu_per_cm(hu, 70.0, ct_effective_energy_kev=70.0)
+    np.testing.assert_allclose(mu, linear_attenuation_per_cm("water", 70.0) * (1 + hu / 1000.0))
+
+
+def test_hu_to_mu_places_bone_on_bone():
+    hu_bone = 1000.0 * (
+        linear_attenuation_per_cm("bone", 70.0) / linear_attenuation_per_cm("water", 70.0) - 1.0
+    )
+    assert float(hu_to_mu_per_cm(hu_bone, 140.0)) == pytest.approx(
+        linear_attenuation_per_cm("bone", 140.0), rel=1e-9
+    )
+
+
+def test_hu_to_mu_is_monotonic():
+    hu = np.linspace(-1100, 3000, 500)
+    assert np.all(np.diff(hu_to_mu_per_cm(hu, 80.6)) >= 0)
