@@ -1,0 +1,164 @@
+"""Shared building blocks of the clinical records: a frozen pydantic base, lenient enums, and the
+conversion of pydantic's validation errors into :class:`hepar.errors.InvalidValueError`.
+
+Records are validated by pydantic where they are built. A caller that turns user input (a JSON
+file, an API body) into a record uses :func:`validate_record`, which raises one
+:class:`~hepar.errors.InvalidValueError` naming the field (``lesions[1].id``), the value and what
+was expected, the shape the CLI prints and the API answers with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hepar.errors import HeparError, InvalidValueError
+
+__all__ = ["LenientEnum", "Record", "as_hepar_error", "register_aliases", "validate_record"]
+
+
+def _normalise(text: str) -> str:
+    text = text.strip().lower().replace("µ", "u").replace("μ", "u")
+    text = re.sub(r"[\s_]+", " ", text)
+    return text
+
+
+_ALIASES: dict[type, dict[str, str]] = {}
+
+
+def register_aliases(enum: type[LenientEnum], aliases: Mapping[str, str]) -> None:
+    """Let ``enum`` accept other spellings: ``{"alias": "value"}``."""
+    _ALIASES[enum] = {_normalise(k): _normalise(v) for k, v in aliases.items()}
+
+
+class LenientEnum(StrEnum):
+    """A closed vocabulary that also accepts its values as strings, case-insensitively.
+
+    Extra spellings are registered with :func:`register_aliases` (normalised: lower case, ``µ`` as
+    ``u``, runs of spaces and underscores as one space).
+
+    Examples
+    --------
+    >>> class Colour(LenientEnum):
+    ...     RED = "red"
+    >>> Colour("  RED ")
+    <Colour.RED: 'red'>
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> LenientEnum | None:
+        if not isinstance(value, str):
+            return None
+        wanted = _normalise(value)
+        wanted = _ALIASES.get(cls, {}).get(wanted, wanted)
+        for member in cls:
+            if _normalise(member.value) == wanted or member.name.lower() == wanted:
+                return member
+        return None
+
+    @classmethod
+    def choices(cls) -> str:
+        """The accepted values, for error messages."""
+        return ", ".join(repr(member.value) for member in cls)
+
+
+class Record(BaseModel):
+    """Base of every clinical record: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = str(part)
+    return text
+
+
+def _expected(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "a valid value"))
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "a value (this field is required)"
+    if kind == "extra_forbidden":
+        return "no field of this name (unknown fields are not accepted)"
+    for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    return message
+
+
+def as_hepar_error(error: ValidationError, *, source: str | None = None) -> HeparError:
+    """Turn the first problem of a pydantic ``ValidationError`` into a :class:`HeparError`.
+
+    When a validator raised a :class:`HeparError` itself, its field, value and expectation are
+    kept (prefixed by where in the record it happened).
+    """
+    problems = error.errors()
+    first = problems[0]
+    where = _location(tuple(first.get("loc", ())))
+    more = f" ({len(problems) - 1} more problem(s) in the same input)" if len(problems) > 1 else ""
+    inner = (first.get("ctx") or {}).get("error")
+    if isinstance(inner, HeparError):
+        if not where or where.endswith(inner.field):
+            field = where or inner.field
+        else:
+            field = f"{where}.{inner.field}"
+        return type(inner)(
+            field=field, value=inner.value, expected=inner.expected + more, source=source
+        )
+    value = first.get("input")
+    if first.get("type") == "missing":
+        value = None
+    return InvalidValueError(
+        field=where or error.title, value=value, expected=_expected(first) + more, source=source
+    )
+
+
+def validate_record(model: type[R], data: Any, *, source: str | None = None) -> R:
+    """Build a record of type ``model`` from loose data (a dict from JSON, say).
+
+    Parameters
+    ----------
+    model
+        The record class.
+    data
+        A mapping (or an instance of ``model``, returned as is).
+    source
+        Where the data came from (a file name), quoted in the error message.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming the first wrong field, its value and what was expected.
+
+    Examples
+    --------
+    >>> class Dose(Record):
+    ...     dose_gy: float
+    >>> validate_record(Dose, {"dose_gy": -1}).dose_gy
+    -1.0
+    >>> try:
+    ...     validate_record(Dose, {"dose_gy": "x"})
+    ... except InvalidValueError as error:
+    ...     print(error.field, "=", repr(error.value))
+    dose_gy = 'x'
+    """
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise as_hepar_error(error, source=source) from None

@@ -1,0 +1,248 @@
+"""The study protocol as data: one versioned YAML file, validated by :class:`Protocol`.
+
+Two versions ship in ``hepar/clinical/protocols/``: ``registry`` (the ClinicalTrials.gov record of
+NCT02067988, the default) and ``paper-v6`` (Braat et al., BMC Gastroenterol 2018;18:84, protocol
+version 6). A site's own variant is a copy of one of them, passed by its path.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, model_validator
+
+from hepar.clinical._base import Record, validate_record
+from hepar.clinical._criteria import CriterionType, Rule
+from hepar.errors import FileFormatError, InvalidValueError
+
+__all__ = [
+    "Criterion",
+    "Endpoint",
+    "PlanningLimits",
+    "Prescription",
+    "Protocol",
+    "Visit",
+    "load_protocol",
+    "protocol_names",
+]
+
+SCHEMA_VERSION = 1
+DEFAULT_PROTOCOL = "registry"
+
+
+class Criterion(Record):
+    """One inclusion or exclusion criterion: its text as written and the rule that evaluates it."""
+
+    id: str = Field(min_length=1)
+    type: CriterionType
+    text: str = Field(min_length=1)
+    rule: Rule
+    note: str = ""
+
+
+class Visit(Record):
+    """A scheduled visit, placed relative to an anchor visit.
+
+    ``offset_days`` from the anchor's planned date; the visit is in window from
+    ``offset_days - window_before_days`` to ``offset_days + window_after_days``.
+    """
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    anchor: str | None = None
+    offset_days: int = 0
+    window_before_days: int = Field(default=0, ge=0)
+    window_after_days: int = Field(default=0, ge=0)
+    procedures: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class Endpoint(Record):
+    """A study endpoint."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    primary: bool = False
+    measure: str
+    time_frame: str
+    instrument: str = ""
+    population: str = ""
+
+
+class Prescription(Record):
+    """The 166Ho prescription: a mean absorbed dose to the treated liver volume.
+
+    The activity per kg of treated liver follows from the local-deposition relation
+    D = A x E / m, i.e. A / m = D / E (E = absorbed energy per MBq administered, full decay).
+
+    Examples
+    --------
+    >>> p = Prescription(mean_dose_treated_liver_gy=60.0, absorbed_energy_mj_per_mbq=15.87)
+    >>> round(p.activity_mbq_per_kg)
+    3781
+    """
+
+    nuclide: str = "Ho-166"
+    mean_dose_treated_liver_gy: float = Field(gt=0)
+    absorbed_energy_mj_per_mbq: float = Field(gt=0)
+    tissue_density_g_per_ml: float = Field(default=1.06, gt=0)
+    scout_activity_mbq: float | None = Field(default=None, gt=0)
+    source: str = ""
+
+    @property
+    def activity_mbq_per_kg(self) -> float:
+        """Administered activity per kg of treated liver for the prescribed mean dose."""
+        return self.mean_dose_treated_liver_gy / (self.absorbed_energy_mj_per_mbq * 1e-3)
+
+    def activity_mbq(self, treated_liver_mass_kg: float) -> float:
+        """Activity in MBq that gives the prescribed mean dose to ``treated_liver_mass_kg``."""
+        if not treated_liver_mass_kg > 0:
+            raise InvalidValueError(
+                field="treated_liver_mass_kg", value=treated_liver_mass_kg, expected="a mass > 0 kg"
+            )
+        return self.activity_mbq_per_kg * treated_liver_mass_kg
+
+
+class PlanningLimits(Record):
+    """Dose limits the treatment plan is checked against (read by ``hepar.dosimetry``)."""
+
+    lung_dose_max_gy: float = Field(gt=0)
+    liver_mean_dose_max_gy: float = Field(gt=0)
+    tumour_dose_ideal_min_gy: float | None = Field(default=None, gt=0)
+    lung_mass_default_kg: float = Field(default=1.0, gt=0)
+    source: str = ""
+
+
+class Protocol(Record):
+    """A version of the study protocol."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    title: str = ""
+    source: str = ""
+    criteria: list[Criterion] = Field(min_length=1)
+    visits: list[Visit] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    prescription: Prescription
+    planning_limits: PlanningLimits
+
+    @model_validator(mode="after")
+    def _check(self) -> Protocol:
+        if self.schema_version != SCHEMA_VERSION:
+            raise InvalidValueError(
+                field="schema_version",
+                value=self.schema_version,
+                expected=f"{SCHEMA_VERSION} (the protocol file format this hepar reads)",
+            )
+        for what, ids in (
+            ("criteria", [c.id for c in self.criteria]),
+            ("visits", [v.id for v in self.visits]),
+            ("endpoints", [e.id for e in self.endpoints]),
+        ):
+            seen: set[str] = set()
+            for index, item_id in enumerate(ids):
+                if item_id in seen:
+                    raise InvalidValueError(
+                        field=f"{what}[{index}].id", value=item_id, expected="a unique id"
+                    )
+                seen.add(item_id)
+        anchors = {v.id: v.anchor for v in self.visits}
+        for index, visit in enumerate(self.visits):
+            if visit.anchor is not None and visit.anchor not in anchors:
+                raise InvalidValueError(
+                    field=f"visits[{index}].anchor",
+                    value=visit.anchor,
+                    expected=f"the id of another visit ({', '.join(sorted(anchors))})",
+                )
+            step, chain = visit.anchor, [visit.id]
+            while step is not None:
+                if step in chain:
+                    raise InvalidValueError(
+                        field=f"visits[{index}].anchor",
+                        value=" -> ".join([*chain, step]),
+                        expected="anchors that lead to one visit without an anchor (no cycle)",
+                    )
+                chain.append(step)
+                step = anchors[step]
+        return self
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """The criterion with id ``criterion_id``."""
+        for item in self.criteria:
+            if item.id == criterion_id:
+                return item
+        raise InvalidValueError(
+            field="criterion",
+            value=criterion_id,
+            expected=f"one of {', '.join(c.id for c in self.criteria)}",
+        )
+
+    @property
+    def label(self) -> str:
+        """``name (version)``."""
+        return f"{self.name} ({self.version})"
+
+
+def protocol_names() -> list[str]:
+    """Names of the protocol versions shipped in the package."""
+    folder = resources.files("hepar.clinical") / "protocols"
+    return sorted(
+        entry.name.removesuffix(".yaml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    )
+
+
+def load_protocol(name_or_path: str | Path = DEFAULT_PROTOCOL) -> Protocol:
+    """Load a protocol: a shipped version by name (``"registry"``, ``"paper-v6"``) or a file path.
+
+    Raises
+    ------
+    InvalidValueError
+        Unknown name and no such file, or a file whose content breaks the protocol schema (the
+        message names the field, e.g. ``criteria[3].rule.threshold``).
+    FileFormatError
+        A file that is not YAML.
+
+    Examples
+    --------
+    >>> protocol = load_protocol("registry")
+    >>> protocol.planning_limits.lung_dose_max_gy
+    30.0
+    """
+    text, source = _read(name_or_path)
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise FileFormatError(
+            field="protocol", value=source, expected=f"a YAML protocol file ({error})"
+        ) from None
+    if not isinstance(data, dict):
+        raise FileFormatError(
+            field="protocol", value=source, expected="a YAML mapping (name, version, criteria ...)"
+        )
+    return validate_record(Protocol, data, source=source)
+
+
+def _read(name_or_path: str | Path) -> tuple[str, str]:
+    name = str(name_or_path)
+    if isinstance(name_or_path, str) and name in protocol_names():
+        shipped = resources.files("hepar.clinical") / "protocols" / f"{name}.yaml"
+        return shipped.read_text(encoding="utf-8"), f"{name}.yaml"
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise InvalidValueError(
+            field="protocol",
+            value=name,
+            expected=f"one of {', '.join(protocol_names())} or the path of a protocol YAML file",
+        )
+    try:
+        return path.read_text(encoding="utf-8"), path.name
+    except (OSError, UnicodeDecodeError) as error:
+        raise FileFormatError(
+            field="protocol", value=name, expected=f"a readable UTF-8 YAML file ({error})"
+        ) from None

@@ -1,0 +1,279 @@
+"""Typed records of RECIST 1.1 reads: lesions, time points, settings (Eisenhauer et al., Eur J
+Cancer 2009;45:228).
+
+The first time point of :class:`RecistReads` is the baseline. A measurement is a diameter in mm
+(longest diameter for non-nodal lesions, short axis for lymph nodes), ``"too small"`` (counts 5 mm)
+or ``"gone"`` (counts 0 mm); a target lesion absent from ``measurements_mm`` was not assessed.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from hepar.clinical._base import LenientEnum, Record, register_aliases
+from hepar.errors import InvalidValueError
+
+__all__ = [
+    "ImagingMethod",
+    "Lesion",
+    "LesionRole",
+    "Measurement",
+    "MeasurementCode",
+    "NewLesions",
+    "NonTargetState",
+    "RecistReads",
+    "RecistSettings",
+    "TimePoint",
+]
+
+
+class LesionRole(LenientEnum):
+    """Role of a lesion chosen at baseline."""
+
+    TARGET = "target"
+    NON_TARGET = "non-target"
+
+
+register_aliases(LesionRole, {"nontarget": "non-target", "non target": "non-target"})
+
+
+class ImagingMethod(LenientEnum):
+    """How a lesion was measured (RECIST 1.1, section 3.1: sets the minimum measurable size)."""
+
+    CT = "CT"
+    MRI = "MRI"
+    CALIPER = "caliper"
+    CHEST_XRAY = "chest x-ray"
+
+
+register_aliases(ImagingMethod, {"mr": "MRI", "chest xray": "chest x-ray", "cxr": "chest x-ray"})
+
+
+class MeasurementCode(LenientEnum):
+    """Coded target measurements (Eisenhauer 2009, Appendix II)."""
+
+    TOO_SMALL = "too small"
+    GONE = "gone"
+
+
+register_aliases(MeasurementCode, {"too small to measure": "too small", "disappeared": "gone"})
+
+
+class NonTargetState(LenientEnum):
+    """State of a non-target lesion at a time point."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNEQUIVOCAL_PROGRESSION = "unequivocal progression"
+    NOT_ASSESSED = "not assessed"
+
+
+register_aliases(
+    NonTargetState,
+    {
+        "progression": "unequivocal progression",
+        "ne": "not assessed",
+        "not evaluated": "not assessed",
+    },
+)
+
+Measurement = float | MeasurementCode
+"""A target measurement: a diameter in mm, ``"too small"`` or ``"gone"``."""
+
+NewLesions = bool | Literal["equivocal"]
+"""New lesions at a time point: ``True``, ``False`` or ``"equivocal"``."""
+
+
+class Lesion(Record):
+    """A lesion selected at baseline.
+
+    Parameters
+    ----------
+    id
+        Unique label (``"T1"``, ``"N1"``).
+    role
+        ``"target"`` or ``"non-target"``.
+    organ
+        Organ the lesion lies in (``"liver"``, ``"lymph node"`` ...); at most two targets per organ.
+    nodal
+        A lymph node: measured by its short axis; < 10 mm counts as normal.
+    in_treated_volume
+        Whether the lesion lies in the liver volume treated by radioembolization (HEPAR PLUS primary
+        endpoint); required when the assessment is restricted to the treated volume.
+    method, slice_thickness_mm
+        How it was measured at baseline: sets the minimum measurable size.
+    """
+
+    id: str = Field(min_length=1)
+    role: LesionRole
+    organ: str = Field(min_length=1)
+    nodal: bool = False
+    in_treated_volume: bool | None = None
+    method: ImagingMethod = ImagingMethod.CT
+    slice_thickness_mm: float | None = Field(default=None, gt=0)
+
+    @field_validator("organ")
+    @classmethod
+    def _lower(cls, organ: str) -> str:
+        return organ.lower()
+
+
+class TimePoint(Record):
+    """One assessment.
+
+    Parameters
+    ----------
+    date
+        Date of the scan.
+    measurements_mm
+        Target lesion id -> diameter in mm, ``"too small"`` or ``"gone"``; absent = not assessed.
+    non_target
+        Non-target lesion id -> state; absent = not assessed.
+    new_lesions
+        Unequivocal new lesions (``True``), none (``False``) or ``"equivocal"``.
+    new_lesions_in_treated_volume
+        The same, counting only new lesions in the treated liver volume (used when the assessment
+        is restricted to it; when not given, ``new_lesions`` is used, which is conservative).
+    """
+
+    date: date
+    measurements_mm: dict[str, Measurement] = Field(default_factory=dict)
+    non_target: dict[str, NonTargetState] = Field(default_factory=dict)
+    new_lesions: NewLesions = False
+    new_lesions_in_treated_volume: NewLesions | None = None
+
+    @field_validator("measurements_mm")
+    @classmethod
+    def _check_measurements(cls, values: dict[str, Measurement]) -> dict[str, Measurement]:
+        for lesion_id, value in values.items():
+            if isinstance(value, float) and not (math.isfinite(value) and value >= 0):
+                raise InvalidValueError(
+                    field=f"measurements_mm.{lesion_id}",
+                    value=value,
+                    expected='a diameter >= 0 mm, "too small" or "gone"',
+                )
+        return values
+
+
+class RecistSettings(Record):
+    """How the reads are to be assessed.
+
+    Parameters
+    ----------
+    confirmation
+        Require confirmation of CR/PR by a later assessment (Eisenhauer 2009, section 4.6 and
+        Table 3; for non-randomised trials with response as the primary endpoint).
+    min_confirmation_days
+        Minimum interval between the response and its confirmation (4 weeks, section 4.6).
+    min_sd_days
+        Minimum interval from ``reference_date`` for stable disease to count as best response
+        (protocol-defined, "in general not less than 6-8 weeks", section 4.5).
+    treated_volume_only
+        Restrict the assessment to lesions in the treated liver volume (HEPAR PLUS primary endpoint;
+        Braat et al., Lancet Oncol 2020).
+    not_evaluable_as_progression
+        Count a best response of NE as PD (the HEPAR II convention).
+    max_targets, max_targets_per_organ
+        Target selection limits (5 and 2 in RECIST 1.1, section 3.3).
+    reference_date
+        Start of treatment, from which the minimum SD interval is counted; the baseline date when
+        not given.
+    """
+
+    confirmation: bool = False
+    min_confirmation_days: int = Field(default=28, ge=0)
+    min_sd_days: int = Field(default=42, ge=0)
+    treated_volume_only: bool = False
+    not_evaluable_as_progression: bool = False
+    max_targets: int = Field(default=5, ge=1)
+    max_targets_per_organ: int = Field(default=2, ge=1)
+    reference_date: date | None = None
+
+
+class RecistReads(Record):
+    """All reads of one patient: settings, the lesions chosen at baseline, and the time points.
+
+    Structural problems (duplicate lesion ids, dates out of order, measurements of unknown lesions,
+    an incomplete baseline) are rejected here; measurability and target selection are checked by
+    :func:`hepar.clinical.check_target_selection` when the reads are assessed.
+    """
+
+    settings: RecistSettings = Field(default_factory=RecistSettings)
+    lesions: list[Lesion] = Field(min_length=1)
+    timepoints: list[TimePoint] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_structure(self) -> RecistReads:
+        seen: set[str] = set()
+        for index, lesion in enumerate(self.lesions):
+            if lesion.id in seen:
+                raise InvalidValueError(
+                    field=f"lesions[{index}].id", value=lesion.id, expected="a unique lesion id"
+                )
+            seen.add(lesion.id)
+        targets = {lesion.id for lesion in self.lesions if lesion.role is LesionRole.TARGET}
+        non_targets = seen - targets
+        for index in range(1, len(self.timepoints)):
+            if self.timepoints[index].date <= self.timepoints[index - 1].date:
+                raise InvalidValueError(
+                    field=f"timepoints[{index}].date",
+                    value=self.timepoints[index].date.isoformat(),
+                    expected=(
+                        "a date after the previous time point "
+                        f"({self.timepoints[index - 1].date.isoformat()}); time points in order"
+                    ),
+                )
+        for index, point in enumerate(self.timepoints):
+            for lesion_id in point.measurements_mm:
+                if lesion_id not in targets:
+                    raise InvalidValueError(
+                        field=f"timepoints[{index}].measurements_mm",
+                        value=lesion_id,
+                        expected=f"ids of target lesions ({', '.join(sorted(targets)) or 'none'})",
+                    )
+            for lesion_id in point.non_target:
+                if lesion_id not in non_targets:
+                    raise InvalidValueError(
+                        field=f"timepoints[{index}].non_target",
+                        value=lesion_id,
+                        expected=(
+                            "ids of non-target lesions "
+                            f"({', '.join(sorted(non_targets)) or 'none'})"
+                        ),
+                    )
+        self._check_baseline(targets, non_targets)
+        return self
+
+    def _check_baseline(self, targets: set[str], non_targets: set[str]) -> None:
+        baseline = self.timepoints[0]
+        for lesion_id in sorted(targets):
+            value = baseline.measurements_mm.get(lesion_id)
+            if not isinstance(value, float):
+                raise InvalidValueError(
+                    field=f"timepoints[0].measurements_mm.{lesion_id}",
+                    value=None if value is None else str(value),
+                    expected="a measured diameter in mm for every target lesion at baseline",
+                )
+        for lesion_id in sorted(non_targets):
+            state = baseline.non_target.get(lesion_id)
+            if state is not NonTargetState.PRESENT:
+                raise InvalidValueError(
+                    field=f"timepoints[0].non_target.{lesion_id}",
+                    value=None if state is None else state.value,
+                    expected='"present" for every non-target lesion at baseline',
+                )
+        if baseline.new_lesions is not False:
+            raise InvalidValueError(
+                field="timepoints[0].new_lesions",
+                value=baseline.new_lesions,
+                expected="false at baseline (the first time point is the baseline)",
+            )
+
+    @property
+    def baseline(self) -> TimePoint:
+        """The first time point."""
+        return self.timepoints[0]
