@@ -1,1 +1,51 @@
-"""hepar.io (see DESIGN.md, layer table)."""
+"""File formats: the only code in hepar that knows DICOM tags and NIfTI headers (DESIGN.md).
+
+Readers turn files into the typed records of the science layers (:class:`~hepar.imaging.Volume`,
+:class:`~hepar.imaging.Mask`, :class:`~hepar.spect.Projections`) and are lenient: what they can
+handle they note as a :class:`~hepar.errors.HeparWarning` and record in ``metadata["warnings"]``.
+Writers are strict: a value the format cannot hold raises before anything is written, and files
+appear whole or not at all.
+
+=============================  ===============================================================
+CT series (folder)             :func:`read_ct_series`, :func:`write_ct_series` (HU)
+NM TOMO projections            :func:`read_nm_projections`, :func:`write_nm_projections`
+NM RECON TOMO (SPECT volume)   :func:`read_nm_reconstruction`, :func:`write_nm_reconstruction`
+RT Dose                        :func:`read_rtdose`, :func:`write_rtdose` (Gy)
+RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
+DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
+NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
+any of these                   :func:`describe_path` (what ``hepar info`` prints)
+=============================  ===============================================================
+"""
+
+from ._describe import FileDescription, FileKind, describe_path
+from ._dicom_common import StudyInfo
+from ._dicom_ct import read_ct_series, write_ct_series
+from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
+from ._nifti import read_nifti, write_nifti
+from ._nm_projections_read import read_nm_projections
+from ._nm_projections_write import write_nm_projections
+from ._rtdose import read_rtdose, write_rtdose
+from ._rtstruct import read_rtstruct, write_rtstruct
+from ._seg import read_seg, write_seg
+
+__all__ = [
+    "FileDescription",
+    "FileKind",
+    "StudyInfo",
+    "describe_path",
+    "read_ct_series",
+    "read_nifti",
+    "read_nm_projections",
+    "read_nm_reconstruction",
+    "read_rtdose",
+    "read_rtstruct",
+    "read_seg",
+    "write_ct_series",
+    "write_nifti",
+    "write_nm_projections",
+    "write_nm_reconstruction",
+    "write_rtdose",
+    "write_rtstruct",
+    "write_seg",
+]

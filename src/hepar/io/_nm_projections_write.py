@@ -1,0 +1,232 @@
+"""Write :class:`~hepar.spect.Projections` as a DICOM NM TOMO multi-frame file, as a camera does.
+
+The layout follows PS3.3 C.8.4 (NM Image IOD): one NM Image Storage instance, ImageType
+``ORIGINAL\\PRIMARY\\TOMO\\EMISSION``, frames ordered by FrameIncrementPointer
+EnergyWindowVector \\ DetectorVector \\ RotationVector \\ AngularViewVector (Table C.8-8, the last
+index varying fastest), energy windows in EnergyWindowInformationSequence, each detector's
+StartAngle and RadialPosition in DetectorInformationSequence, the rotation (StartAngle,
+AngularStep, RotationDirection, ScanArc, ActualFrameDuration, NumberOfFramesInRotation) in
+RotationInformationSequence and the radionuclide as a CID 18 code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import NuclearMedicineImageStorage, generate_uid
+
+from hepar.errors import InvalidValueError
+from hepar.spect import Projections
+
+from ._dicom_common import (
+    StudyInfo,
+    base_dataset,
+    fmt_ds,
+    fmt_ds_list,
+    save_atomically,
+    set_nm_patient_orientation,
+)
+from ._nm_common import energy_window_sequence, radiopharmaceutical_sequence
+
+__all__ = ["ANGLE_TOLERANCE_DEG", "COUNT_INTEGER_TOLERANCE", "write_nm_projections"]
+
+#: Largest deviation of a view angle from StartAngle + n x AngularStep accepted when writing.
+ANGLE_TOLERANCE_DEG = 1e-3
+#: Counts must be whole numbers within this (a float array of Poisson samples passes; a scaled or
+#: smoothed array does not: hepar never rounds counts silently).
+COUNT_INTEGER_TOLERANCE = 1e-6
+_MAX_COUNT = int(np.iinfo(np.uint16).max)
+#: Frame Increment Pointer of a TOMO image (PS3.3 Table C.8-8).
+TOMO_FRAME_INCREMENT_POINTER = (0x00540010, 0x00540020, 0x00540050, 0x00540090)
+
+
+def _stored_counts(counts: NDArray[Any]) -> NDArray[np.uint16]:
+    values = np.asarray(counts, dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidValueError(
+            field=f"counts[{where}]", value=float(values[where]),
+            expected="finite, non-negative counts",
+        )
+    rounded = np.rint(values)
+    off = np.abs(values - rounded) > COUNT_INTEGER_TOLERANCE
+    if off.any():
+        where = tuple(int(i) for i in np.argwhere(off)[0])
+        raise InvalidValueError(
+            field=f"counts[{where}]", value=float(values[where]),
+            expected=f"whole numbers of events (within {COUNT_INTEGER_TOLERANCE}); hepar does "
+            "not round counts when writing",
+        )
+    if rounded.max(initial=0) > _MAX_COUNT:
+        where = tuple(int(i) for i in np.argwhere(rounded > _MAX_COUNT)[0])
+        raise InvalidValueError(
+            field=f"counts[{where}]", value=float(values[where]),
+            expected=f"at most {_MAX_COUNT} per pixel (NM Image Pixel Module: Bits Allocated 8 "
+            "or 16, PS3.3 C.8.4.7); use shorter frames or larger pixels",
+        )
+    return rounded.astype(np.uint16)
+
+
+def _views_by_detector(projections: Projections) -> list[NDArray[np.int_]]:
+    detectors = projections.detector_of_view
+    numbers = sorted({int(d) for d in detectors})
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise InvalidValueError(
+            field="detector_of_view", value=numbers, expected="detector numbers 1, 2, ... n"
+        )
+    groups = [np.flatnonzero(detectors == d) for d in numbers]
+    sizes = {len(g) for g in groups}
+    if len(sizes) != 1 or sizes.pop() < 2:
+        raise InvalidValueError(
+            field="detector_of_view", value=[len(g) for g in groups],
+            expected="the same number (at least 2) of views for every detector",
+        )
+    return groups
+
+
+def _angular_step(projections: Projections, groups: list[NDArray[np.int_]]) -> float:
+    """Signed step in degrees shared by all detectors (positive: counter-clockwise)."""
+    steps = np.concatenate([np.diff(projections.angles_deg[g]) for g in groups])
+    steps = (steps + 180.0) % 360.0 - 180.0  # wrap into [-180, 180)
+    step = float(np.median(steps))
+    first = projections.angles_deg[groups[0][0]]
+    for group in groups:
+        start = projections.angles_deg[group[0]]
+        expected = start + step * np.arange(len(group))
+        error = np.abs((projections.angles_deg[group] - expected + 180.0) % 360.0 - 180.0)
+        if step == 0 or error.max() > ANGLE_TOLERANCE_DEG:
+            raise InvalidValueError(
+                field="angles_deg", value=np.round(projections.angles_deg[group], 4).tolist(),
+                expected="views of each detector at StartAngle + n x AngularStep with one "
+                f"non-zero step for all detectors (NM TOMO); first detector starts at {first}",
+            )
+    return step
+
+
+def _frame_duration_ms(projections: Projections) -> int:
+    milliseconds = projections.frame_duration_s * 1000.0
+    if abs(milliseconds - round(milliseconds)) > 1e-6:
+        raise InvalidValueError(
+            field="frame_duration_s", value=projections.frame_duration_s,
+            expected="a whole number of milliseconds (ActualFrameDuration is IS, in ms)",
+        )
+    return round(milliseconds)
+
+
+def _detector_items(
+    projections: Projections, groups: list[NDArray[np.int_]]
+) -> DicomSequence:
+    items = []
+    collimator = str(projections.metadata.get("collimator", ""))[:16]
+    for group in groups:
+        item = Dataset()
+        item.CollimatorGridName = collimator
+        item.CollimatorType = ""
+        item.FocalDistance = ""
+        item.ImagePositionPatient = ""
+        item.ImageOrientationPatient = ""
+        item.StartAngle = fmt_ds(projections.angles_deg[group[0]] % 360.0)
+        if projections.radius_mm is not None:
+            item.RadialPosition = fmt_ds_list(projections.radius_mm[group])
+        items.append(item)
+    return DicomSequence(items)
+
+
+def _rotation_item(
+    projections: Projections, groups: list[NDArray[np.int_]], step: float, duration_ms: int
+) -> Dataset:
+    item = Dataset()
+    item.StartAngle = fmt_ds(projections.angles_deg[groups[0][0]] % 360.0)
+    item.AngularStep = fmt_ds(abs(step))
+    item.RotationDirection = "CC" if step > 0 else "CW"
+    item.ScanArc = fmt_ds(abs(step) * len(groups[0]))
+    item.ActualFrameDuration = duration_ms
+    item.NumberOfFramesInRotation = len(groups[0])
+    return item
+
+
+def write_nm_projections(
+    projections: Projections,
+    path: str | Path,
+    *,
+    study: StudyInfo | None = None,
+    series_description: str = "SPECT projections",
+    series_number: int = 2,
+    series_instance_uid: str | None = None,
+) -> Path:
+    """Write projections as a DICOM NM TOMO multi-frame file (NM Image Storage).
+
+    Views are grouped by detector (``detector_of_view``), in their order within each detector;
+    :func:`read_nm_projections` returns them in that order, so ``read(write(p))`` equals ``p``
+    when ``p``'s views are already grouped (angles are returned modulo 360 degrees).
+
+    Parameters
+    ----------
+    projections
+        Counts per (window, view, row, column): whole numbers from 0 to 65535.
+    path
+        File to write (replaced atomically).
+    study
+        Patient and study attributes; share one ``StudyInfo`` with the CT of the session.
+
+    Raises
+    ------
+    InvalidValueError
+        Counts that are negative, not whole or above 65535 (NM allows 8 or 16 bits); angles not
+        evenly stepped per detector; detectors with different numbers of views; a window name
+        longer than 16 characters; a frame duration that is not a whole number of ms; an isotope
+        without a CID 18 code.
+    """
+    stored = _stored_counts(projections.counts)
+    groups = _views_by_detector(projections)
+    step = _angular_step(projections, groups)
+    duration_ms = _frame_duration_ms(projections)
+    start = projections.acquisition_start
+    dataset = base_dataset(
+        sop_class_uid=NuclearMedicineImageStorage, modality="NM", study=study or StudyInfo(),
+        series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
+        series_description=series_description, content_datetime=start,
+    )
+    dataset.ImageType = ["ORIGINAL", "PRIMARY", "TOMO", "EMISSION"]
+    dataset.AcquisitionDate = start.strftime("%Y%m%d")
+    dataset.AcquisitionTime = start.strftime("%H%M%S.%f")
+    if projections.frame_of_reference_uid:
+        dataset.FrameOfReferenceUID = projections.frame_of_reference_uid
+        dataset.PositionReferenceIndicator = ""
+    set_nm_patient_orientation(dataset)
+    n_windows, n_detectors, n_views = len(projections.windows), len(groups), len(groups[0])
+    # NM Multi-frame: window > detector > rotation > view, the view varying fastest.
+    w, d, v = np.meshgrid(np.arange(n_windows), np.arange(n_detectors), np.arange(n_views),
+                          indexing="ij")
+    view_index = np.stack(groups)[d.ravel(), v.ravel()]
+    frames = stored[w.ravel(), view_index]
+    dataset.FrameIncrementPointer = list(TOMO_FRAME_INCREMENT_POINTER)
+    dataset.EnergyWindowVector = (w.ravel() + 1).tolist()
+    dataset.NumberOfEnergyWindows = n_windows
+    dataset.DetectorVector = (d.ravel() + 1).tolist()
+    dataset.NumberOfDetectors = n_detectors
+    dataset.RotationVector = [1] * frames.shape[0]
+    dataset.NumberOfRotations = 1
+    dataset.AngularViewVector = (v.ravel() + 1).tolist()
+    # NM Image, Isotope, Detector and TOMO Acquisition modules
+    total = int(stored.sum(dtype=np.int64))
+    dataset.CountsAccumulated = total if total < 2**31 else ""  # IS holds 32-bit signed values
+    dataset.ActualFrameDuration = duration_ms
+    dataset.EnergyWindowInformationSequence = energy_window_sequence(projections.windows)
+    dataset.RadiopharmaceuticalInformationSequence = radiopharmaceutical_sequence(
+        projections.isotope
+    )
+    dataset.DetectorInformationSequence = _detector_items(projections, groups)
+    dataset.RotationInformationSequence = DicomSequence(
+        [_rotation_item(projections, groups, step, duration_ms)]
+    )
+    dataset.TypeOfDetectorMotion = "STEP AND SHOOT"
+    dataset.PixelSpacing = fmt_ds_list(projections.pixel_spacing_mm)
+    dataset.set_pixel_data(frames, "MONOCHROME2", 16, generate_instance_uid=False)
+    return save_atomically(dataset, path)
