@@ -46,7 +46,9 @@ def _text(value: Any) -> str:
 
 def _print_table(record: dict[str, Any]) -> None:
     console = Console()
-    table = Table("", "", show_header=False)
+    table = Table(show_header=False)
+    table.add_column("field", no_wrap=True)
+    table.add_column("value", overflow="fold")
     for key, label in _LABELS:
         if record[key] not in (None, []):
             table.add_row(label, _text(record[key]))
