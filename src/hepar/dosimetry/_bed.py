@@ -1,0 +1,103 @@
+"""Biologically effective dose for exponentially decaying dose rates (linear-quadratic model)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hepar.errors import InvalidValueError
+
+from ._checks import require_positive
+
+__all__ = [
+    "NORMAL_LIVER",
+    "TUMOUR",
+    "DoseComponent",
+    "Radiobiology",
+    "bed_gy",
+    "combined_bed_gy",
+]
+
+
+@dataclass(frozen=True)
+class Radiobiology:
+    """Linear-quadratic tissue parameters: α/β (Gy) and repair half-time (h), with their source."""
+
+    alpha_beta_gy: float
+    repair_half_time_h: float
+    source: str
+
+    def __post_init__(self) -> None:
+        require_positive("alpha_beta_gy", self.alpha_beta_gy)
+        require_positive("repair_half_time_h", self.repair_half_time_h)
+
+
+#: Tumour: α/β = 10 Gy, T_rep = 1.5 h; values used for radioembolization BED by Cremonesi et al.,
+#: Front Oncol 2014;4:210 (verify against the source before clinical use).
+TUMOUR = Radiobiology(10.0, 1.5, "tumour; Cremonesi et al., Front Oncol 2014;4:210")
+#: Normal liver: α/β = 2.5 Gy (Dawson et al., Int J Radiat Oncol Biol Phys 2002;53:810), T_rep =
+#: 2.5 h, as used for radioembolization BED by Cremonesi et al., Front Oncol 2014;4:210.
+NORMAL_LIVER = Radiobiology(
+    2.5, 2.5, "normal liver; Dawson et al. IJROBP 2002;53:810, Cremonesi et al. Front Oncol 2014"
+)
+
+
+@dataclass(frozen=True)
+class DoseComponent:
+    """One dose delivery: absorbed dose (Gy, scalar or per voxel) with an exponentially falling
+    dose rate of effective half-life ``effective_half_life_h``, delivered fully."""
+
+    label: str
+    dose_gy: float | NDArray[np.float64]
+    effective_half_life_h: float
+
+
+def bed_gy(
+    dose_gy: ArrayLike, *, effective_half_life_h: float, radiobiology: Radiobiology
+) -> NDArray[np.float64]:
+    """BED of a dose delivered at an exponentially decreasing rate until full decay.
+
+    .. math:: \\mathrm{BED} = D\\left(1 + \\frac{G\\,D}{\\alpha/\\beta}\\right),\\qquad
+              G = \\frac{\\lambda}{\\lambda + \\mu},\\quad \\lambda = \\frac{\\ln
+              2}{T_\\mathrm{eff}},
+              \\;\\mu = \\frac{\\ln 2}{T_\\mathrm{rep}}
+
+    (Dale, Br J Radiol 1985;58:515, permanent implant; mono-exponential repair).
+
+    Examples
+    --------
+    >>> round(float(bed_gy(60.0, effective_half_life_h=26.8, radiobiology=NORMAL_LIVER)), 2)
+    182.87
+    """
+    dose = np.asarray(dose_gy, dtype=float)
+    if dose.size and (not np.all(np.isfinite(dose)) or dose.min() < 0):
+        raise InvalidValueError(
+            field="dose_gy", value=float(np.nanmin(dose)), expected="absorbed doses >= 0 Gy"
+        )
+    lam = math.log(2.0) / require_positive("effective_half_life_h", effective_half_life_h)
+    mu = math.log(2.0) / radiobiology.repair_half_time_h
+    g = lam / (lam + mu)
+    return np.asarray(dose * (1.0 + g * dose / radiobiology.alpha_beta_gy), dtype=float)
+
+
+def combined_bed_gy(
+    components: Sequence[DoseComponent], *, radiobiology: Radiobiology
+) -> NDArray[np.float64]:
+    """BED of several deliveries weeks apart (e.g. four 177Lu cycles, then 166Ho): the sum of
+    their BEDs — sublethal damage is repaired between deliveries (repair half-times of hours), and
+    repopulation is not modelled (Dale 1985; Fowler, Br J Radiol 1989;62:679)."""
+    if not components:
+        raise InvalidValueError(
+            field="components", value=[], expected="at least one dose component"
+        )
+    total: NDArray[np.float64] = np.zeros(np.shape(components[0].dose_gy))
+    for component in components:
+        total = total + bed_gy(
+            component.dose_gy, effective_half_life_h=component.effective_half_life_h,
+            radiobiology=radiobiology,
+        )
+    return total

@@ -1,0 +1,111 @@
+"""Electron transport data and voxel kernels against published values and invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hepar.dosimetry import (
+    collision_stopping_power_mev_cm2_per_g,
+    csda_range_g_per_cm2,
+    radial_kernel,
+    voxel_kernel,
+)
+from hepar.errors import InvalidValueError
+from hepar.physics import nuclide
+
+
+@pytest.mark.parametrize(
+    ("energy_mev", "estar"),
+    # NIST ESTAR, liquid water, collision stopping power (MeV cm^2/g).
+    [(0.01, 22.56), (0.1, 4.115), (1.0, 1.849)],
+)
+def test_collision_stopping_power_matches_estar(energy_mev, estar):
+    # Tolerance 1 %: ESTAR adds shell corrections at low energy and a tabulated density effect.
+    assert collision_stopping_power_mev_cm2_per_g(energy_mev) == pytest.approx(estar, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("energy_mev", "estar_g_per_cm2"),
+    # NIST ESTAR, liquid water, CSDA range.
+    [(0.01, 2.515e-4), (0.1, 1.431e-2), (1.0, 0.4367)],
+)
+def test_csda_range_matches_estar(energy_mev, estar_g_per_cm2):
+    # 1 %: radiative losses, left out here, shorten ESTAR's range by < 1 % below 1 MeV.
+    assert csda_range_g_per_cm2(energy_mev) == pytest.approx(estar_g_per_cm2, rel=0.01)
+
+
+def test_ho166_maximum_range_matches_the_eanm_guideline():
+    # EANM guideline (Weber et al., EJNMMI 2022;49:1682): 166Ho betas, maximum range 8.7 mm in
+    # soft tissue (1.854 MeV endpoint). CSDA range at 1.854 MeV in tissue of 1.06 g/mL, 3 %
+    # (tissue composition vs water).
+    range_mm = float(csda_range_g_per_cm2(1.854)) * 10.0 / 1.06
+    assert range_mm == pytest.approx(8.7, rel=0.03)
+    # energy is deposited within that range; scattering keeps it well inside
+    assert radial_kernel("Ho-166").max_radius_mm(1.06) <= 8.7
+
+
+def test_kernel_conserves_the_electron_energy_of_177lu():
+    # Issue 4 / REFERENCE.md: kernel summed over space x voxel mass = energy deposited per decay;
+    # 177Lu emits 0.148 MeV per decay as electrons (ICRP 107: 147.9 keV); its photons (0.035 MeV)
+    # leave and are not in the kernel. The issue quotes about 0.141 of 0.148 MeV; the kernel here
+    # keeps every electron (all 177Lu electrons stop within 1.5 mm), so it holds the full 0.148 MeV.
+    kernel = voxel_kernel("Lu-177", 4.0)
+    mass_kg = kernel.voxel_mass_g * 1e-3
+    deposited_mev = kernel.s_values_gy_per_decay().sum() * mass_kg / 1.602176634e-13
+    assert deposited_mev == pytest.approx(nuclide("Lu-177").mean_electron_energy_mev, rel=1e-6)
+    assert 0.141 <= deposited_mev <= 0.1485
+
+
+@pytest.mark.parametrize(("voxel_mm", "lanconelli"), [(4.42, 0.226), (4.8, 0.178), (3.0, 0.693)])
+@pytest.mark.parametrize("density", [1.00, 1.04])
+def test_177lu_self_dose_s_value_matches_lanconelli_2012(voxel_mm, lanconelli, density):
+    """Lanconelli et al., Phys Med Biol 2012;57:517, 177Lu in soft tissue, self-dose S-value
+    (mGy/(MBq s)): 0.693 at 3 mm, 0.226 at 4.42 mm, 0.178 at 4.8 mm. Issue 4 asks for 5 %.
+
+    The database was built from the beta spectrum; the comparison is like for like, with the
+    beta-continuum kernel (the all-electron kernel adds the 177Lu conversion and Auger electrons,
+    14.6 keV per decay, about 10 % more self-dose). Soft-tissue density between 1.00 and 1.04
+    g/mL: within 5 % for both."""
+    kernel = voxel_kernel("Lu-177", voxel_mm, density_g_per_ml=density, emissions="beta")
+    assert kernel.s_values_mgy_per_mbq_s()[kernel.centre] == pytest.approx(lanconelli, rel=0.05)
+
+
+def test_all_electron_kernel_adds_the_conversion_electrons_near_the_source():
+    beta = voxel_kernel("Lu-177", 4.42, emissions="beta").s_values_mgy_per_mbq_s()
+    both = voxel_kernel("Lu-177", 4.42, emissions="all").s_values_mgy_per_mbq_s()
+    centre = (beta.shape[0] // 2,) * 3
+    lu = nuclide("Lu-177")
+    # conversion and Auger electrons are short-ranged: the self-dose grows by at least their share
+    share = lu.mean_electron_energy_mev / lu.mean_beta_energy_mev
+    assert both[centre] / beta[centre] == pytest.approx(share, rel=0.03)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.tuples(*(st.floats(1.5, 6.0) for _ in range(3))),
+)
+def test_kernels_for_any_voxel_size_sum_to_one_and_are_symmetric(spacing):
+    kernel = voxel_kernel("Ho-166", spacing)
+    fractions = kernel.energy_fraction
+    assert fractions.sum() == pytest.approx(1.0, abs=1e-12)
+    assert np.all(fractions >= 0)
+    for axis in range(3):
+        np.testing.assert_allclose(fractions, np.flip(fractions, axis=axis), atol=1e-15)
+    assert fractions[kernel.centre] == fractions.max()
+
+
+def test_self_fraction_grows_with_voxel_size():
+    fractions = [voxel_kernel("Ho-166", s).energy_fraction.max() for s in (2.0, 4.0, 8.0)]
+    assert fractions == sorted(fractions)
+
+
+def test_kernel_refuses_bad_spacing_and_non_beta_emitters():
+    with pytest.raises(InvalidValueError, match=r"spacing_mm = \[0\.0, 4\.0, 4\.0\]"):
+        voxel_kernel("Ho-166", (0.0, 4.0, 4.0))
+    with pytest.raises(InvalidValueError, match="beta-minus emitter"):
+        voxel_kernel("Tc-99m", 4.0)
+    with pytest.raises(InvalidValueError, match="emissions = 'gamma'"):
+        voxel_kernel("Lu-177", 4.0, emissions="gamma")
