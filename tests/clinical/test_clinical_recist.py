@@ -382,8 +382,32 @@ def test_at_most_two_targets_per_organ(make_reads: Reads) -> None:
 
 def test_negative_measurement(make_reads: Reads) -> None:
     data = make_reads([{"T1": 40.0}, {"T1": -2.0}])
-    with pytest.raises(InvalidValueError, match=r"measurements_mm\.T1 = -2\.0"):
+    with pytest.raises(InvalidValueError, match=r"^timepoints\[1\]\.measurements_mm\.T1 = -2\.0"):
         assess(data)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("measurements_mm", {"T1": "big"}, r"^timepoints\[1\]\.measurements_mm\.T1 = 'big': "
+         r"expected a diameter >= 0 mm, \"too small\" or \"gone\"$"),
+        ("new_lesions", "perhaps", r"^timepoints\[1\]\.new_lesions = 'perhaps': "
+         r"expected true, false or \"equivocal\"$"),
+    ],
+)
+def test_bad_time_point_values_give_one_clear_message(
+    make_reads: Reads, field: str, value: Any, message: str
+) -> None:
+    data = make_reads([{"T1": 40.0}, {"T1": 20.0}])
+    data["timepoints"][1][field] = value
+    with pytest.raises(InvalidValueError, match=message):
+        assess(data)
+
+
+def test_coded_measurements_accept_other_spellings(make_reads: Reads) -> None:
+    data = make_reads([{"T1": 40.0, "T2": 30.0}, {"T1": "Too Small", "T2": "disappeared"}])
+    data["timepoints"][1]["new_lesions"] = "Equivocal"
+    assert assess(data).timepoints[1].sum_mm == 5.0
 
 
 def test_unknown_non_target_state(make_reads: Reads) -> None:

@@ -100,22 +100,61 @@ def _expected(error: Mapping[str, Any]) -> str:
     return message
 
 
+def _join(where: str, inner: str) -> str:
+    if not where or where.endswith(inner):
+        return where or inner
+    last = re.split(r"[.\[]", where)[-1]
+    if inner.startswith((f"{last}.", f"{last}[")):
+        return where + inner[len(last) :]
+    return f"{where}.{inner}"
+
+
+_TYPE_TAGS = {"bool", "float", "int", "str", "none", "date", "datetime", "dict", "list"}
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and ("[" in part or part in _TYPE_TAGS)
+
+
+def _union_problems(problems: list[Any]) -> tuple[tuple[Any, ...], str, int] | None:
+    """When the first problems are the failed alternatives of one union field: its location, the
+    alternatives, and how many problems they were."""
+    first = tuple(problems[0].get("loc", ()))
+    if len(first) < 2 or not _is_union_tag(first[-1]):
+        return None
+    group = [
+        p
+        for p in problems
+        if tuple(p.get("loc", ()))[:-1] == first[:-1] and _is_union_tag(p["loc"][-1])
+    ]
+    if len(group) < 2:
+        return None
+    return first[:-1], " or ".join(_expected(p) for p in group), len(group)
+
+
 def as_hepar_error(error: ValidationError, *, source: str | None = None) -> HeparError:
     """Turn the first problem of a pydantic ``ValidationError`` into a :class:`HeparError`.
 
     When a validator raised a :class:`HeparError` itself, its field, value and expectation are
     kept (prefixed by where in the record it happened).
     """
-    problems = error.errors()
+    problems = list(error.errors())
+    union = _union_problems(problems)
+    if union is not None:
+        loc, options, count = union
+        rest = len(problems) - count
+        return InvalidValueError(
+            field=_location(loc) or error.title,
+            value=problems[0].get("input"),
+            expected=options + (f" ({rest} more problem(s) in the same input)" if rest else ""),
+            source=source,
+        )
     first = problems[0]
     where = _location(tuple(first.get("loc", ())))
     more = f" ({len(problems) - 1} more problem(s) in the same input)" if len(problems) > 1 else ""
     inner = (first.get("ctx") or {}).get("error")
     if isinstance(inner, HeparError):
-        if not where or where.endswith(inner.field):
-            field = where or inner.field
-        else:
-            field = f"{where}.{inner.field}"
+        field = _join(where, inner.field)
         return type(inner)(
             field=field, value=inner.value, expected=inner.expected + more, source=source
         )

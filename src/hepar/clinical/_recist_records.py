@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from hepar.clinical._base import LenientEnum, Record, register_aliases
 from hepar.errors import InvalidValueError
@@ -81,10 +81,40 @@ register_aliases(
     },
 )
 
-Measurement = float | MeasurementCode
+def _measurement(value: object) -> object:
+    if isinstance(value, MeasurementCode):
+        return value
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            return MeasurementCode(value)
+        except ValueError:
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        raise InvalidValueError(
+            field="", value=value, expected='a diameter >= 0 mm, "too small" or "gone"'
+        )
+    return number
+
+
+def _new_lesions(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"equivocal", "true", "false"}:
+        text = value.strip().lower()
+        return "equivocal" if text == "equivocal" else text == "true"
+    raise InvalidValueError(field="", value=value, expected='true, false or "equivocal"')
+
+
+Measurement = Annotated[float | MeasurementCode, BeforeValidator(_measurement)]
 """A target measurement: a diameter in mm, ``"too small"`` or ``"gone"``."""
 
-NewLesions = bool | Literal["equivocal"]
+NewLesions = Annotated[bool | Literal["equivocal"], BeforeValidator(_new_lesions)]
 """New lesions at a time point: ``True``, ``False`` or ``"equivocal"``."""
 
 
@@ -145,18 +175,6 @@ class TimePoint(Record):
     non_target: dict[str, NonTargetState] = Field(default_factory=dict)
     new_lesions: NewLesions = False
     new_lesions_in_treated_volume: NewLesions | None = None
-
-    @field_validator("measurements_mm")
-    @classmethod
-    def _check_measurements(cls, values: dict[str, Measurement]) -> dict[str, Measurement]:
-        for lesion_id, value in values.items():
-            if isinstance(value, float) and not (math.isfinite(value) and value >= 0):
-                raise InvalidValueError(
-                    field=f"measurements_mm.{lesion_id}",
-                    value=value,
-                    expected='a diameter >= 0 mm, "too small" or "gone"',
-                )
-        return values
 
 
 class RecistSettings(Record):
