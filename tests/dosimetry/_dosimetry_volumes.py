@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
-import pytest
 
 from hepar.imaging import Volume, affine_from_geometry
 
@@ -22,8 +19,3 @@ def make_volume(
         affine_from_geometry(origin_lps_mm=(-100.0, -120.0, -80.0), spacing_mm=spacing),
         unit, frame,
     )
-
-
-@pytest.fixture
-def volume() -> Callable[..., Volume]:
-    return make_volume
