@@ -33,10 +33,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(to_json(result))
             return
         console = Console()
-        table = Table(
-            "date", "sum (mm)", "vs baseline", "vs nadir", "target", "non-target", "overall",
-            title="RECIST 1.1",
-        )
+        table = Table(title="RECIST 1.1")
+        for header in ("date", "sum mm", "vs base", "vs nadir", "target", "non-target", "overall"):
+            table.add_column(header, no_wrap=True)
         for row in result["timepoints"]:
             table.add_row(
                 row["date"],
