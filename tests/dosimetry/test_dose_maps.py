@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 import scipy.signal
+from _dosimetry_volumes import make_volume
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,9 +22,7 @@ from hepar.dosimetry import (
 from hepar.errors import GeometryError, InvalidValueError, UnitMismatchError
 from hepar.physics import nuclide
 
-from _dosimetry_volumes import make_volume
-
-T0 = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 HO = nuclide("Ho-166")
 
 
@@ -121,7 +120,7 @@ def test_scan_before_administration_and_wrong_units_are_refused():
         permanent_implant_tia(
             activity, half_life_h=26.8, scan_time=T0 - timedelta(hours=1), administration_time=T0
         )
-    with pytest.raises(UnitMismatchError, match="time_integrated_activity.unit = 'Bq/mL'"):
+    with pytest.raises(UnitMismatchError, match=r"time_integrated_activity\.unit = 'Bq/mL'"):
         local_deposition_dose(activity, energy_per_decay_mev=0.7)
 
 

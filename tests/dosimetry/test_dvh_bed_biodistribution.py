@@ -62,7 +62,8 @@ def test_lesion_table_and_tumour_to_non_tumour_ratio():
     tumour[2:5, 2:5, 2:5] = 1.0
     report = dose_report(dose, liver=liver, tumours=[Mask.on_grid_of("lesion 1", dose, tumour)])
     (row,) = report.lesions
-    assert row["mean_gy"] == pytest.approx(200.0) and row["tumour_to_non_tumour"] == pytest.approx(5.0)
+    assert row["mean_gy"] == pytest.approx(200.0)
+    assert row["tumour_to_non_tumour"] == pytest.approx(5.0)
     assert report.tumour_to_non_tumour == pytest.approx(5.0)
     assert [d.name for d in report.dvhs] == ["liver", "non-tumour liver", "lesion 1"]
 
@@ -86,9 +87,9 @@ def test_combined_177lu_and_166ho_dose_and_bed_add_up():
     ho = DoseComponent("Ho-166", 45.0, 26.8)
     combined = combine_voi_doses("non-tumour liver", [*lu, ho], radiobiology=NORMAL_LIVER)
     assert combined.total_dose_gy == 57.0 and combined.dose_by_prefix_gy("Lu-177") == 12.0
-    expected = 4 * float(bed_gy(3.0, effective_half_life_h=60.0, radiobiology=NORMAL_LIVER)) + float(
-        bed_gy(45.0, effective_half_life_h=26.8, radiobiology=NORMAL_LIVER)
-    )
+    lu_bed = float(bed_gy(3.0, effective_half_life_h=60.0, radiobiology=NORMAL_LIVER))
+    ho_bed = float(bed_gy(45.0, effective_half_life_h=26.8, radiobiology=NORMAL_LIVER))
+    expected = 4 * lu_bed + ho_bed
     assert combined.total_bed_gy == pytest.approx(expected)
     assert float(combined_bed_gy([*lu, ho], radiobiology=NORMAL_LIVER)) == pytest.approx(expected)
     assert combined.to_dict()["alpha_beta_gy"] == 2.5

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -20,7 +20,7 @@ from hepar.dosimetry import (
 from hepar.errors import GeometryError, InvalidValueError
 from hepar.imaging import Mask
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def test_one_kg_of_treated_liver_at_60_gy_needs_3781_mbq():

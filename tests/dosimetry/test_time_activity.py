@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from _dosimetry_volumes import make_volume
 
 from hepar.dosimetry import (
     TacModel,
@@ -17,8 +18,6 @@ from hepar.dosimetry import (
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask
 from hepar.physics import nuclide
-
-from _dosimetry_volumes import make_volume
 
 LU_HALF_LIFE_H = nuclide("Lu-177").half_life_h
 TIMES_H = np.array([1.0, 4.0, 24.0, 48.0, 96.0, 168.0])
