@@ -209,3 +209,12 @@ def test_a_series_that_is_not_ct_is_named(tmp_path):
         _edit(path, Modality="MR")
     with pytest.raises(DicomFormatError, match=r"Modality = 'MR': expected 'CT'"):
         read_ct_series(folder)
+
+
+def test_a_value_its_dicom_type_cannot_hold_is_refused_before_writing(tmp_path):
+    with pytest.raises(InvalidValueError, match=r"series_description = 'xxx.*at most 64 char"):
+        write_ct_series(make_ct_volume(), tmp_path / "ct", series_description="x" * 80)  # LO
+    # pydicom's own check is the backstop for values hepar does not check itself (CS: 16)
+    with pytest.raises(InvalidValueError, match=r"DICOM attribute = .*VR"):
+        write_ct_series(make_ct_volume(), tmp_path / "ct", patient_position="HEAD FIRST SUPINE")
+    assert not (tmp_path / "ct").exists()

@@ -10,8 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services.describe import describe
-
 _LABELS = (
     ("path", "path"),
     ("kind", "kind"),
@@ -74,6 +72,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Describe an imaging file or series: modality, size, spacing, orientation, unit,
         energy windows, acquisition start and frame of reference."""
+        from hepar.services.describe import describe  # DICOM/NIfTI stack loaded only when used
+
         record = describe(path, series_uid=series)
         if as_json:
             typer.echo(json.dumps(record, indent=2))

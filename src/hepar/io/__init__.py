@@ -19,9 +19,9 @@ any of these                   :func:`describe_path` (what ``hepar info`` prints
 """
 
 from ._describe import FileDescription, FileKind, describe_path
-from ._dicom_common import StudyInfo
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
+from ._dicom_write import StudyInfo
 from ._nifti import read_nifti, write_nifti
 from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import write_nm_projections

@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import highdicom as hd
 import numpy as np
 from numpy.typing import ArrayLike
 from pydicom.dataset import Dataset
@@ -29,9 +28,10 @@ from hepar.errors import DicomFormatError, HeparWarning, InvalidValueError
 from hepar.imaging import Volume, VolumeUnit
 from hepar.spect import EnergyWindow
 
-from ._dicom_common import Notes, dicom_datetime, orientation_from_iop, read_dataset
+from ._dicom_common import Notes, orientation_from_iop, read_dataset
 from ._dicom_nm_recon import read_nm_reconstruction
 from ._dicom_series import dicom_files, scan_series
+from ._dicom_time import dicom_datetime
 from ._nifti import load_nifti_header
 from ._nm_common import NM_IMAGE_STORAGE_RETIRED, nm_image_type
 from ._nm_projections_read import read_nm_projections
@@ -202,6 +202,8 @@ def _describe_rtstruct(path: Path, dataset: Dataset) -> FileDescription:
 
 
 def _describe_seg(path: Path) -> FileDescription:
+    import highdicom as hd  # imported here: 0.3 s that the rest of hepar should not pay
+
     segmentation = hd.seg.segread(str(path))
     facts = _header_facts(segmentation)
     description = FileDescription(
@@ -225,11 +227,14 @@ def _describe_dicom_file(path: Path) -> FileDescription:
     if sop_class in (NuclearMedicineImageStorage, NM_IMAGE_STORAGE_RETIRED):
         return _describe_nm(path, dataset)
     if sop_class == RTDoseStorage:
-        if "PixelData" not in read_dataset(path, stop_before_pixels=False):
-            return FileDescription(path=str(path), kind=FileKind.RT_DOSE,
-                                   **_header_facts(dataset))
         facts = _header_facts(dataset)
-        facts.update(_volume_facts(read_rtdose(path)))
+        try:
+            facts.update(_volume_facts(read_rtdose(path)))
+        except DicomFormatError as error:
+            if error.field != "PixelData":
+                raise
+            warnings.warn(f"{path}: RT Dose without a dose grid (DVH or points only)",
+                          HeparWarning, stacklevel=2)
         return FileDescription(path=str(path), kind=FileKind.RT_DOSE, **facts)
     if sop_class == RTStructureSetStorage:
         return _describe_rtstruct(path, dataset)

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,10 @@ from pydicom.uid import CTImageStorage, generate_uid
 from hepar.errors import DicomFormatError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, new_frame_of_reference_uid
 
-from ._dicom_common import (
-    StudyInfo,
-    base_dataset,
-    dicom_datetime,
-    fmt_ds,
-    fmt_ds_list,
-    format_timezone_offset,
-    save_atomically,
-)
+from ._dicom_common import fmt_ds, fmt_ds_list, strictly
 from ._dicom_series import SliceStack, scan_series
+from ._dicom_time import dicom_datetime, format_timezone_offset
+from ._dicom_write import StudyInfo, base_dataset, save_atomically
 
 __all__ = ["CT_RESCALE_INTERCEPT_HU", "read_ct_series", "series_metadata", "write_ct_series"]
 
@@ -67,7 +61,7 @@ def _frame_of_reference(stack: SliceStack) -> str:
 
 
 def read_ct_series(
-    folder: str | Path, *, series_uid: str | None = None, assume_timezone: str = "UTC"
+    folder: str | Path, *, series_uid: str | None = None, assume_timezone: tzinfo | str = "UTC"
 ) -> Volume:
     """Read a folder of CT slices into a volume in HU.
 
@@ -113,8 +107,8 @@ def read_ct_series(
         slices.append(dataset.pixel_array.astype(np.float32) * np.float32(slope)
                       + np.float32(intercept))
     metadata = series_metadata(stack)
-    start = dicom_datetime(stack.datasets[0], assume_timezone=assume_timezone, notes=stack.notes,
-                           note_fallback=False)
+    start = dicom_datetime(stack.datasets[0], prefixes=("Acquisition",),
+                           assume_timezone=assume_timezone, notes=stack.notes)
     metadata["acquisition_start"] = start.isoformat() if start else None
     metadata["warnings"] = list(stack.notes)
     return Volume(np.stack(slices), stack.affine, VolumeUnit.HU, _frame_of_reference(stack),
@@ -173,6 +167,7 @@ def _slice_dataset(
     return dataset
 
 
+@strictly
 def write_ct_series(
     volume: Volume,
     folder: str | Path,

@@ -29,16 +29,12 @@ from hepar.errors import DicomFormatError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, affine_from_geometry, new_frame_of_reference_uid
 from hepar.spect import EnergyWindow
 
-from ._dicom_common import (
-    Notes,
+from ._dicom_common import Notes, fmt_ds, fmt_ds_list, orientation_from_iop, read_dataset, strictly
+from ._dicom_time import dicom_datetime
+from ._dicom_write import (
     StudyInfo,
     base_dataset,
-    dicom_datetime,
-    fmt_ds,
-    fmt_ds_list,
-    orientation_from_iop,
     orientation_values,
-    read_dataset,
     save_atomically,
     set_nm_patient_orientation,
 )
@@ -87,6 +83,7 @@ def _real_world_value_mapping(unit: VolumeUnit, slope: float, intercept: float) 
     return DicomSequence([item])
 
 
+@strictly
 def write_nm_reconstruction(
     volume: Volume,
     path: str | Path,

@@ -14,7 +14,8 @@ from pydicom.uid import NuclearMedicineImageStorage
 from hepar.errors import DicomFormatError, InvalidValueError
 from hepar.spect import EnergyWindow
 
-from ._dicom_common import Notes, code_item, fmt_ds
+from ._dicom_common import Notes, fmt_ds
+from ._dicom_write import code_item
 from ._isotope_codes import isotope_code, isotope_from_code_meaning
 
 __all__ = [

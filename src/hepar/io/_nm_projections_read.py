@@ -31,7 +31,8 @@ from pydicom.dataset import Dataset
 from hepar.errors import DicomFormatError
 from hepar.spect import Projections
 
-from ._dicom_common import Notes, dicom_datetime, read_dataset
+from ._dicom_common import Notes, read_dataset
+from ._dicom_time import dicom_datetime
 from ._nm_common import (
     item_number,
     nm_frames,

@@ -23,14 +23,8 @@ from pydicom.uid import NuclearMedicineImageStorage, generate_uid
 from hepar.errors import InvalidValueError
 from hepar.spect import Projections
 
-from ._dicom_common import (
-    StudyInfo,
-    base_dataset,
-    fmt_ds,
-    fmt_ds_list,
-    save_atomically,
-    set_nm_patient_orientation,
-)
+from ._dicom_common import fmt_ds, fmt_ds_list, strictly
+from ._dicom_write import StudyInfo, base_dataset, save_atomically, set_nm_patient_orientation
 from ._nm_common import energy_window_sequence, radiopharmaceutical_sequence
 
 __all__ = ["ANGLE_TOLERANCE_DEG", "COUNT_INTEGER_TOLERANCE", "write_nm_projections"]
@@ -151,6 +145,7 @@ def _rotation_item(
     return item
 
 
+@strictly
 def write_nm_projections(
     projections: Projections,
     path: str | Path,

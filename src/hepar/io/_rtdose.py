@@ -20,17 +20,8 @@ from pydicom.uid import RTDoseStorage, RTPlanStorage, generate_uid
 from hepar.errors import DicomFormatError, GeometryError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, affine_from_geometry, new_frame_of_reference_uid
 
-from ._dicom_common import (
-    Notes,
-    StudyInfo,
-    base_dataset,
-    fmt_ds,
-    fmt_ds_list,
-    orientation_from_iop,
-    orientation_values,
-    read_dataset,
-    save_atomically,
-)
+from ._dicom_common import Notes, fmt_ds, fmt_ds_list, orientation_from_iop, read_dataset, strictly
+from ._dicom_write import StudyInfo, base_dataset, orientation_values, save_atomically
 
 __all__ = ["DOSE_SUMMATION_TYPES", "read_rtdose", "write_rtdose"]
 
@@ -43,6 +34,7 @@ _STORED_MAX = int(np.iinfo(np.uint32).max)
 _GRID_FRAME_OFFSET_VECTOR = 0x3004000C
 
 
+@strictly
 def write_rtdose(
     volume: Volume,
     path: str | Path,

@@ -24,14 +24,8 @@ from hepar.errors import DicomFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume
 
 from ._contours import fill_polygons, mask_outlines
-from ._dicom_common import (
-    Notes,
-    StudyInfo,
-    base_dataset,
-    fmt_ds_list,
-    read_dataset,
-    save_atomically,
-)
+from ._dicom_common import Notes, fmt_ds_list, read_dataset, strictly
+from ._dicom_write import StudyInfo, base_dataset, save_atomically
 
 __all__ = ["PLANARITY_TOLERANCE_SLICES", "read_rtstruct", "study_of", "write_rtstruct"]
 
@@ -100,6 +94,7 @@ def _contours(mask: Mask, images: list[Dataset] | None) -> list[Dataset]:
     return contours
 
 
+@strictly
 def write_rtstruct(
     masks: Sequence[Mask],
     path: str | Path,

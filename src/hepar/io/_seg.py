@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import highdicom as hd
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
@@ -23,7 +22,8 @@ from hepar import __version__
 from hepar.errors import DicomFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 
-from ._dicom_common import StudyInfo, fmt_ds, fmt_ds_list, save_atomically, strict_writing
+from ._dicom_common import fmt_ds, fmt_ds_list, strictly
+from ._dicom_write import StudyInfo, save_atomically
 from ._rtstruct import study_of
 
 __all__ = ["read_seg", "write_seg"]
@@ -93,6 +93,7 @@ def _source_headers(grid: Volume, study: StudyInfo) -> list[Dataset]:
     return headers
 
 
+@strictly
 def write_seg(
     masks: Sequence[Mask],
     path: str | Path,
@@ -128,6 +129,8 @@ def write_seg(
     GeometryError
         Masks on different grids.
     """
+    import highdicom as hd  # imported here: 0.3 s that the rest of hepar should not pay
+
     if not masks:
         raise InvalidValueError(field="masks", value=[], expected="at least one mask")
     names = [m.name for m in masks]
@@ -157,7 +160,7 @@ def write_seg(
             algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
             algorithm_identification=algorithm,
         ))
-    with warnings.catch_warnings(), strict_writing():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # highdicom notes about optional attributes
         segmentation = hd.seg.Segmentation(
             source_images=headers, pixel_array=volume,
@@ -213,6 +216,8 @@ def read_seg(
     InvalidValueError
         A name in ``names`` the file does not have.
     """
+    import highdicom as hd  # imported here: 0.3 s that the rest of hepar should not pay
+
     source = str(path)
     try:
         with warnings.catch_warnings():

@@ -1,0 +1,132 @@
+"""DICOM dates, times and timezones (DA, TM, DT, TimezoneOffsetFromUTC) <-> aware datetimes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from pydicom.dataset import Dataset
+
+from hepar.errors import InvalidValueError
+
+from ._dicom_common import Notes
+
+__all__ = ["as_timezone", "dicom_datetime", "format_timezone_offset"]
+
+
+def as_timezone(tz: tzinfo | str) -> tzinfo:
+    """A ``tzinfo`` from itself or from an IANA name (``"Europe/Amsterdam"``) or ``"UTC"``."""
+    if isinstance(tz, tzinfo):
+        return tz
+    if tz.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(tz)
+    except Exception:
+        raise InvalidValueError(
+            field="assume_timezone", value=tz, expected="a tzinfo or an IANA zone name such as "
+            "'Europe/Amsterdam'",
+        ) from None
+
+
+def format_timezone_offset(moment: datetime) -> str:
+    """DICOM TimezoneOffsetFromUTC (``"+HHMM"``) of an aware datetime; whole minutes only."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise InvalidValueError(
+            field="datetime", value=moment.isoformat(), expected="a timezone-aware datetime"
+        )
+    seconds = int(offset.total_seconds())
+    if seconds % 60:
+        raise InvalidValueError(
+            field="timezone offset", value=str(offset),
+            expected="a whole number of minutes (DICOM TimezoneOffsetFromUTC is +HHMM)",
+        )
+    sign = "-" if seconds < 0 else "+"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"{sign}{hours:02d}{minutes:02d}"
+
+
+_TZ_PATTERN = re.compile(r"^([+-])(\d{2})(\d{2})$")
+
+
+def _parse_offset(text: str) -> timezone | None:
+    match = _TZ_PATTERN.match(text.strip())
+    if not match:
+        return None
+    sign = -1 if match.group(1) == "-" else 1
+    return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+
+
+def _parse_da(text: str) -> date | None:
+    text = text.strip().replace(".", "")  # ACR-NEMA style YYYY.MM.DD seen in old files
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _parse_tm(text: str) -> time | None:
+    text = text.strip().replace(":", "")
+    match = re.match(r"^(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?$", text)
+    if not match:
+        return None
+    hour, minute, second = (int(g) if g else 0 for g in match.groups()[:3])
+    micro = int((match.group(4) or "0").ljust(6, "0"))
+    try:
+        return time(hour, minute, min(second, 59), micro)
+    except ValueError:
+        return None
+
+
+def dicom_datetime(
+    dataset: Dataset,
+    *,
+    prefixes: Sequence[str] = ("Acquisition", "Series", "Study"),
+    assume_timezone: tzinfo | str,
+    notes: Notes,
+    note_fallback: bool = True,
+) -> datetime | None:
+    """The timezone-aware ``<prefix>Date``/``<prefix>Time`` of a data set (lenient).
+
+    The first prefix with a readable date wins (``AcquisitionDateTime`` is tried first for
+    ``"Acquisition"``); a fallback to a later prefix is noted if ``note_fallback``. The timezone is
+    TimezoneOffsetFromUTC if present, else ``assume_timezone`` (noted).
+    """
+    offset_text = str(dataset.get("TimezoneOffsetFromUTC", "") or "")
+    zone: tzinfo | None = _parse_offset(offset_text) if offset_text else None
+    if offset_text and zone is None:
+        notes.warn(f"TimezoneOffsetFromUTC = {offset_text!r} is not +HHMM; ignored")
+    for number, prefix in enumerate(prefixes):
+        moment: datetime | None = None
+        if prefix == "Acquisition" and dataset.get("AcquisitionDateTime"):
+            text = str(dataset.AcquisitionDateTime)
+            match = re.match(r"^(\d{8})(\d{2,6}(?:\.\d{1,6})?)?([+-]\d{4})?$", text.strip())
+            if match:
+                day = _parse_da(match.group(1))
+                clock = _parse_tm(match.group(2) or "000000")
+                if day and clock:
+                    moment = datetime.combine(day, clock)
+                    if match.group(3):
+                        zone = _parse_offset(match.group(3)) or zone
+        if moment is None:
+            day = _parse_da(str(dataset.get(f"{prefix}Date", "") or ""))
+            clock = _parse_tm(str(dataset.get(f"{prefix}Time", "") or ""))
+            if day is None:
+                continue
+            if clock is None:
+                notes.warn(f"{prefix}Time missing or unreadable; midnight assumed")
+                clock = time(0, 0)
+            moment = datetime.combine(day, clock)
+        if number and note_fallback:
+            notes.warn(f"{prefixes[0]}Date/Time missing; {prefix}Date/Time used instead")
+        if zone is None:
+            zone = as_timezone(assume_timezone)
+            notes.warn(
+                f"TimezoneOffsetFromUTC missing; times taken as {getattr(zone, 'key', zone)} "
+                "(pass assume_timezone= to change)"
+            )
+        return moment.replace(tzinfo=zone)
+    return None
