@@ -81,6 +81,9 @@ def assert_same_projections(read, written):
     assert read.acquisition_start == written.acquisition_start
     assert read.acquisition_start.utcoffset() == written.acquisition_start.utcoffset()
     assert read.frame_duration_s == written.frame_duration_s
-    np.testing.assert_allclose(read.radius_mm, written.radius_mm, atol=1e-9)
+    if written.radius_mm is None:
+        assert read.radius_mm is None
+    else:
+        np.testing.assert_allclose(read.radius_mm, written.radius_mm, atol=1e-9)
     assert read.isotope == written.isotope
     assert read.frame_of_reference_uid == written.frame_of_reference_uid
