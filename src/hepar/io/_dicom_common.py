@@ -41,6 +41,8 @@ _R = TypeVar("_R")
 
 #: Largest deviation from unit length or orthogonality accepted in ImageOrientationPatient.
 ORIENTATION_TOLERANCE = 1e-4
+
+
 class Notes(list[str]):
     """Warnings raised while reading a file, kept so they can be recorded in ``metadata``.
 

@@ -40,7 +40,6 @@ __all__ = [
 IMPLEMENTATION_VERSION_NAME = f"HEPAR_{__version__}"[:16]
 
 
-
 @dataclass(frozen=True)
 class StudyInfo:
     """Patient and study attributes shared by all objects hepar writes for one study.
