@@ -8,8 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services.nuclide_data import nuclide_record
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``nuclide`` command to ``app``."""
@@ -20,6 +18,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """Print a nuclide's half-life, photon lines and energy absorbed per MBq (ICRP 107)."""
+        from hepar.services.nuclide_data import nuclide_record  # heavy imports only when run
+
         record = nuclide_record(name)
         if as_json:
             typer.echo(json.dumps(record, indent=2))

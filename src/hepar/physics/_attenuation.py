@@ -7,7 +7,6 @@ from enum import StrEnum
 from functools import lru_cache
 
 import numpy as np
-import xraydb
 from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import InvalidValueError
@@ -102,6 +101,8 @@ def material_composition(material: Material | str) -> MaterialComposition:
 
 @lru_cache(maxsize=4096)
 def _mu_per_cm(material: Material, energy_kev: float) -> float:
+    import xraydb  # imported on first use: it loads a SQLite database (~0.5 s)
+
     composition = _COMPOSITIONS[material]
     return float(
         xraydb.material_mu(
