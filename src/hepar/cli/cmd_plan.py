@@ -1,0 +1,143 @@
+"""``hepar plan``: the 166Ho activity for a target mean dose, checked against the protocol limits.
+
+Quick check without images::
+
+    hepar plan --treated-mass-kg 1.2 [--target-dose-gy 60] [--lsf 0.05] [--lung-mass-kg 1.0] --json
+
+From a scout SPECT (Bq/mL) and the treated-liver mask::
+
+    hepar plan --spect scout.nii.gz --liver-mask liver.nii.gz [--lung-mask lungs.nii.gz]
+               [--tumour-mask t1.nii.gz ...] [--ct CT_DIR] --json
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hepar.errors import InvalidValueError
+from hepar.services.planning import image_plan, quick_plan
+
+
+def _time(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidValueError(
+            field=field, value=value, expected="an ISO 8601 time with a UTC offset, e.g. "
+            "2025-03-03T09:30+01:00",
+        )
+    return moment
+
+
+def _verdict(record: dict[str, Any]) -> str:
+    if record["within_limits"]:
+        return "Within all limits."
+    failed = "; ".join(
+        f"{f['name']} {f['value']:.3g} exceeds {f['limit']:.3g}" for f in record["failed_limits"]
+    )
+    return f"NOT within limits: {failed}."
+
+
+def _summary(record: dict[str, Any]) -> str:
+    lines = [
+        f"Protocol {record['protocol']}.",
+        f"Administer {record['activity_mbq']:.0f} MBq of 166Ho for a mean dose of "
+        f"{record['target_dose_gy']:g} Gy to {record['treated_mass_kg']:.3f} kg of treated liver.",
+        f"Lung shunt {100 * record['lung_shunt_fraction']:.1f} % -> lung dose "
+        f"{record['lung_dose_gy']:.1f} Gy (limit {record['limits']['lung_dose_max_gy']:g} Gy, "
+        f"lung mass {record['lung_mass_kg']:.2f} kg).",
+    ]
+    for voi in record.get("vois", []):
+        lines.append(
+            f"  {voi['name']}: {voi['mass_g']:.0f} g, {100 * voi['fraction_of_scout']:.1f} % of "
+            f"the scout, predicted mean dose {voi['predicted_mean_dose_gy']:.1f} Gy"
+        )
+    for spot in record.get("extrahepatic", []):
+        x, y, z = spot["centroid_lps_mm"]
+        lines.append(
+            f"  extrahepatic deposition {spot['label']}: {spot['activity_mbq']:.2f} MBq "
+            f"({100 * spot['fraction_of_scout']:.1f} % of the scout) at LPS "
+            f"({x:.0f}, {y:.0f}, {z:.0f}) mm"
+        )
+    if "activity_at_calibration_mbq" in record:
+        lines.append(
+            f"Prepare {record['activity_at_calibration_mbq']:.0f} MBq at "
+            f"{record['calibration_time']} for {record['activity_mbq']:.0f} MBq at "
+            f"{record['administration_time']}."
+        )
+    lines.append(_verdict(record))
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``plan`` command to ``app``."""
+
+    @app.command("plan")
+    def plan_command(
+        treated_mass_kg: Annotated[float | None, typer.Option(
+            help="Treated liver mass in kg (quick check without images).")] = None,
+        target_dose_gy: Annotated[float | None, typer.Option(
+            help="Target mean dose to the treated liver (default: the protocol's, 60 Gy).")
+        ] = None,
+        lsf: Annotated[float | None, typer.Option(
+            "--lsf", help="Lung shunt fraction 0..1 (default 0, or measured on the scout).")
+        ] = None,
+        lung_mass_kg: Annotated[float | None, typer.Option(
+            help="Lung mass in kg (default: from the lung mask, else the protocol's 1 kg).")
+        ] = None,
+        spect: Annotated[Path | None, typer.Option(
+            help="Scout SPECT in Bq/mL (NIfTI or NM RECON TOMO).")] = None,
+        liver_mask: Annotated[Path | None, typer.Option(help="Treated-liver mask (NIfTI).")] = None,
+        lung_mask: Annotated[Path | None, typer.Option(help="Lung mask (NIfTI).")] = None,
+        tumour_mask: Annotated[list[Path] | None, typer.Option(
+            help="Tumour mask (NIfTI); repeat for each tumour.")] = None,
+        structures: Annotated[Path | None, typer.Option(
+            help="RT Structure Set or SEG with regions 'liver', 'lungs' and tumours.")] = None,
+        ct: Annotated[Path | None, typer.Option(
+            help="CT (DICOM folder or NIfTI in HU) for the density map.")] = None,
+        protocol: Annotated[str, typer.Option(
+            help="Protocol version (registry, paper-v6) or file.")] = "registry",
+        calibration_time: Annotated[str | None, typer.Option(
+            help="Time the activity is prepared (ISO 8601 with offset).")] = None,
+        administration_time: Annotated[str | None, typer.Option(
+            help="Time of administration (ISO 8601 with offset).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Plan the 166Ho activity and check lung dose and liver dose against the protocol."""
+        times = {
+            "calibration_time": _time(calibration_time, "calibration_time"),
+            "administration_time": _time(administration_time, "administration_time"),
+        }
+        with_images = spect is not None or liver_mask is not None or structures is not None
+        if treated_mass_kg is not None and with_images:
+            raise InvalidValueError(
+                field="treated_mass_kg", value=treated_mass_kg,
+                expected="either --treated-mass-kg or images (--spect, --liver-mask), not both",
+            )
+        if treated_mass_kg is not None:
+            record = quick_plan(
+                treated_mass_kg, target_dose_gy=target_dose_gy, lung_shunt_fraction=lsf,
+                lung_mass_kg=lung_mass_kg, protocol=protocol, **times,
+            )
+        elif spect is not None:
+            record = image_plan(
+                spect=spect, liver_mask=liver_mask, lung_mask=lung_mask,
+                tumour_masks=tumour_mask or [], structures=structures, ct=ct,
+                target_dose_gy=target_dose_gy, lung_shunt_fraction=lsf,
+                lung_mass_kg=lung_mass_kg, protocol=protocol, **times,
+            )
+        else:
+            raise InvalidValueError(
+                field="plan", value=None,
+                expected="--treated-mass-kg, or --spect with --liver-mask (or --structures)",
+            )
+        typer.echo(json.dumps(record, indent=2) if as_json else _summary(record))

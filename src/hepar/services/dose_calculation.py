@@ -1,0 +1,198 @@
+"""Use case: absorbed-dose maps and tables from quantitative SPECT (``hepar dose``).
+
+166Ho (microspheres, permanent): one post-treatment SPECT, physical decay from administration.
+177Lu: several SPECTs with their times (voxel time–activity fits, fall-back trapezoid + physical
+tail) or one SPECT (single-time-point method of Hänscheid et al. 2018, or an assumed effective
+half-life). Dose by local deposition (default, EANM SOP) or voxel-kernel convolution, with CT
+density scaling when a CT is given. Outputs through :mod:`hepar.services.dose_outputs`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hepar.dosimetry import (
+    TacModel,
+    biodistribution,
+    density_from_ct,
+    dose_report,
+    energy_per_decay_mev,
+    fit_voxel_time_activity,
+    kernel_convolution_dose,
+    local_deposition_dose,
+    single_time_point_tia_mbq_h,
+    voxel_kernel,
+)
+from hepar.errors import InvalidValueError
+from hepar.imaging import Mask, Volume, VolumeUnit
+from hepar.physics import S_PER_H, SOFT_TISSUE_DENSITY_G_PER_ML, decay_factor_over_h, nuclide
+
+from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
+from .dose_outputs import dvh_rows, write_outputs
+
+__all__ = ["DOSE_STEPS", "compute_dose"]
+
+#: Steps reported to ``progress`` (the CLI's progress bar).
+DOSE_STEPS = (
+    "read images", "time-integrated activity", "absorbed dose", "DVH and tables", "write outputs",
+)
+#: Nuclides treated as permanent implants (physical decay only).
+PERMANENT_IMPLANTS = ("Ho-166",)
+METHODS = ("local", "kernel")
+
+
+def _tia(
+    maps: Sequence[Volume], times_h: Sequence[float], name: str, *, tac_model: str,
+    effective_half_life_h: float | None,
+) -> tuple[Volume, dict[str, Any]]:
+    half_life = nuclide(name).half_life_h
+    if name in PERMANENT_IMPLANTS:
+        if len(maps) != 1:
+            raise InvalidValueError(
+                field="spect", value=f"{len(maps)} images",
+                expected=f"one post-treatment SPECT for {name} (permanent implant)",
+            )
+        delay = times_h[0] if times_h else 0.0
+        if delay < 0:
+            raise InvalidValueError(field="time_h", value=delay, expected="a time >= 0 h")
+        back = float(1.0 / decay_factor_over_h(delay, half_life))
+        tia = np.asarray(maps[0].array, dtype=float) * back * S_PER_H * half_life / math.log(2.0)
+        return maps[0].with_array(tia, VolumeUnit.BQ_S_PER_ML), {
+            "tia_method": "permanent implant, physical decay only",
+            "scan_time_h": delay,
+        }
+    if len(times_h) != len(maps):
+        raise InvalidValueError(
+            field="time_h", value=list(times_h),
+            expected=f"one time (h after administration) per SPECT ({len(maps)})",
+        )
+    if len(maps) == 1:
+        tia_mbq_h = single_time_point_tia_mbq_h(
+            np.asarray(maps[0].array, dtype=float), times_h[0],
+            effective_half_life_h=effective_half_life_h,
+        )
+        method = ("single time point, Hänscheid et al. J Nucl Med 2018;59:75"
+                  if effective_half_life_h is None else
+                  f"single time point, assumed effective half-life {effective_half_life_h} h")
+        return maps[0].with_array(tia_mbq_h * S_PER_H, VolumeUnit.BQ_S_PER_ML), {
+            "tia_method": method,
+        }
+    result = fit_voxel_time_activity(maps, times_h, half_life_h=half_life, model=tac_model)
+    return result.tia, {
+        "tia_method": f"voxel time-activity fit ({TacModel(tac_model).value})",
+        "fallback_fraction": result.fallback_fraction,
+    }
+
+
+def compute_dose(
+    *,
+    spect: Sequence[str | Path],
+    out: str | Path,
+    times_h: Sequence[float] = (),
+    nuclide_name: str = "Ho-166",
+    method: str = "local",
+    liver_mask: str | Path | None = None,
+    lung_mask: str | Path | None = None,
+    tumour_masks: Sequence[str | Path] = (),
+    body_mask: str | Path | None = None,
+    structures: str | Path | None = None,
+    ct: str | Path | None = None,
+    tac_model: str = "auto",
+    effective_half_life_h: float | None = None,
+    administered_activity_mbq: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Compute a dose map and its tables, and write them to ``out``.
+
+    Writes ``dose_rtdose.dcm`` (RT Dose, on the frame of reference of the SPECT/CT),
+    ``dose_gy.nii.gz``, ``summary.json`` and, where there are regions, ``dvh.csv``,
+    ``voi_metrics.csv``, ``lesions.csv`` and ``biodistribution.csv``. Returns the summary (also
+    written as JSON): ``nuclide``, ``method``, ``tia_method``, ``density``, ``kernel``,
+    ``voi_metrics``, ``lesions``, ``tumour_to_non_tumour``, ``biodistribution``,
+    ``max_dose_gy``, ``files``.
+    """
+    step = progress or (lambda _name: None)
+    name = nuclide(nuclide_name).name
+    if method not in METHODS:
+        raise InvalidValueError(field="method", value=method, expected=f"one of {list(METHODS)}")
+    if not spect:
+        raise InvalidValueError(field="spect", value=[], expected="at least one SPECT file")
+    step(DOSE_STEPS[0])
+    maps = [load_activity(path) for path in spect]
+    reference = maps[0]
+    named = load_masks(structures, reference) if structures is not None else {}
+    liver = load_region(liver_mask, reference, name="liver") if liver_mask else named.pop(
+        "liver", None)
+    lungs = load_region(lung_mask, reference, name="lungs") if lung_mask else named.pop(
+        "lungs", None)
+    body = load_region(body_mask, reference, name="body") if body_mask else named.pop("body", None)
+    tumours: list[Mask] = [
+        load_region(p, reference, name=f"tumour {i}") for i, p in enumerate(tumour_masks, 1)
+    ]
+    tumours += list(named.values())
+    density: Volume | float = SOFT_TISSUE_DENSITY_G_PER_ML
+    if ct is not None:
+        density = density_from_ct(load_ct_on_grid(ct, reference))
+    step(DOSE_STEPS[1])
+    tia, tia_info = _tia(maps, times_h, name, tac_model=tac_model,
+                         effective_half_life_h=effective_half_life_h)
+    step(DOSE_STEPS[2])
+    data = nuclide(name)
+    energy = energy_per_decay_mev(data.absorbed_energy_mj_per_mbq, data.half_life_h)
+    kernel_info = None
+    if method == "local":
+        dose = local_deposition_dose(tia, energy_per_decay_mev=energy, density=density)
+        comment = f"{name} local deposition (EANM SOP)"
+    else:
+        kernel = voxel_kernel(name, reference.spacing_mm, energy_per_decay_mev=energy)
+        dose = kernel_convolution_dose(
+            tia, kernel, density=density if isinstance(density, Volume) else None
+        )
+        kernel_info = {"shape": list(kernel.energy_fraction.shape), "source": kernel.source}
+        comment = f"{name} voxel-kernel convolution"
+    step(DOSE_STEPS[3])
+    summary: dict[str, Any] = {
+        "nuclide": name,
+        "method": method,
+        **tia_info,
+        "energy_per_decay_mev": energy,
+        "absorbed_energy_source": data.absorbed_energy_source,
+        "density": "CT (bilinear HU to density)" if ct is not None else (
+            f"uniform {SOFT_TISSUE_DENSITY_G_PER_ML} g/mL"),
+        "kernel": kernel_info,
+        "frame_of_reference_uid": dose.frame_of_reference_uid,
+        "max_dose_gy": float(np.max(dose.array)),
+        "voi_metrics": [], "lesions": [], "tumour_to_non_tumour": None, "biodistribution": [],
+    }
+    tables: dict[str, list[dict[str, Any]]] = {}
+    if liver is not None:
+        others = [m for m in (lungs,) if m is not None]
+        report = dose_report(dose, liver=liver, tumours=tumours, others=others, density=density)
+        summary["voi_metrics"] = report.summary()
+        summary["lesions"] = list(report.lesions)
+        summary["tumour_to_non_tumour"] = report.tumour_to_non_tumour
+        tables["dvh"] = dvh_rows(report.dvhs)
+        tables["voi_metrics"] = summary["voi_metrics"]
+        tables["lesions"] = summary["lesions"]
+        if administered_activity_mbq is not None:
+            rows = []
+            scan_times = list(times_h) if times_h else [0.0]
+            for i, (activity, time_h) in enumerate(zip(maps, scan_times, strict=False)):
+                remaining = administered_activity_mbq * float(
+                    decay_factor_over_h(time_h, data.half_life_h))
+                rows += [r.to_dict() for r in biodistribution(
+                    activity, scan=f"scan {i + 1} ({time_h:g} h)",
+                    administered_activity_at_scan_mbq=remaining, liver=liver, tumours=tumours,
+                    lungs=lungs, body=body,
+                )]
+            summary["biodistribution"] = rows
+            tables["biodistribution"] = rows
+    step(DOSE_STEPS[4])
+    summary["files"] = write_outputs(out, dose=dose, summary=summary, tables=tables,
+                                     dose_comment=comment)
+    return summary

@@ -1,0 +1,95 @@
+"""Loading the images and regions of the planning and dose use cases (through ``hepar.io``).
+
+Activity maps: NIfTI (``.nii``/``.nii.gz``, values in Bq/mL) or DICOM NM RECON TOMO with a Bq/mL
+real-world value mapping. Regions: NIfTI masks (occupancy 0..1), or named regions of an RT
+Structure Set / DICOM SEG. CT: a DICOM series folder or a NIfTI in HU. A NIfTI file that does not
+store a frame of reference is taken to lie in the frame of the image it is used with (NIfTI files
+do not carry DICOM frames); one that stores another frame is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from hepar.errors import InvalidValueError
+from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
+from hepar.io import (
+    FileKind,
+    describe_path,
+    read_ct_series,
+    read_nifti,
+    read_nm_reconstruction,
+    read_rtstruct,
+    read_seg,
+)
+
+__all__ = ["load_activity", "load_ct_on_grid", "load_masks", "load_region"]
+
+
+def _is_nifti(path: Path) -> bool:
+    return path.name.endswith(".nii") or path.name.endswith(".nii.gz")
+
+
+def _nifti(path: Path, unit: VolumeUnit, frame: str | None) -> Volume:
+    stored = describe_path(path).frame_of_reference_uid
+    return read_nifti(path, unit=unit, frame_of_reference_uid=stored or frame)
+
+
+def load_activity(path: str | Path, *, frame_of_reference_uid: str | None = None) -> Volume:
+    """An activity map in Bq/mL from a NIfTI or NM RECON TOMO file."""
+    source = Path(path)
+    if _is_nifti(source):
+        volume = _nifti(source, VolumeUnit.BQ_PER_ML, frame_of_reference_uid)
+    else:
+        volume = read_nm_reconstruction(source)
+    if volume.unit is not VolumeUnit.BQ_PER_ML:
+        raise InvalidValueError(
+            field="unit", value=volume.unit.value, source=str(source),
+            expected="a quantitative SPECT in Bq/mL (reconstruct with calibration first)",
+        )
+    return volume
+
+
+def load_ct_on_grid(path: str | Path, reference: Volume) -> Volume:
+    """A CT in HU (DICOM series folder or NIfTI), resampled onto ``reference``'s grid."""
+    source = Path(path)
+    if _is_nifti(source):
+        ct = _nifti(source, VolumeUnit.HU, reference.frame_of_reference_uid)
+    else:
+        ct = read_ct_series(source)
+    return ct if ct.same_grid(reference) else resample_to(ct, reference, method="linear")
+
+
+def load_region(path: str | Path, reference: Volume, *, name: str) -> Mask:
+    """One region from a NIfTI mask, on ``reference``'s grid (fractional resampling if needed)."""
+    source = Path(path)
+    if not _is_nifti(source):
+        masks = load_masks(source, reference)
+        if len(masks) != 1:
+            raise InvalidValueError(
+                field=name, value=str(source),
+                expected=f"a file with one region (found {sorted(masks)}); use --structures",
+            )
+        (mask,) = masks.values()
+        return Mask(name, mask.grid)
+    volume = _nifti(source, VolumeUnit.FRACTION, reference.frame_of_reference_uid)
+    mask = Mask(name, volume)
+    return mask if volume.same_grid(reference) else resample_to(
+        mask, reference, method="fractional"
+    )
+
+
+def load_masks(
+    path: str | Path, reference: Volume, *, names: Sequence[str] | None = None
+) -> dict[str, Mask]:
+    """Named regions of an RT Structure Set or DICOM SEG file, on ``reference``'s grid."""
+    source = Path(path)
+    kind = describe_path(source).kind
+    if kind is FileKind.RT_STRUCT:
+        return read_rtstruct(source, reference, names=names)
+    if kind is FileKind.SEG:
+        return read_seg(source, reference, names=names)
+    raise InvalidValueError(
+        field="structures", value=str(source), expected="an RT Structure Set or DICOM SEG file"
+    )

@@ -1,0 +1,181 @@
+"""Use case: plan a 166Ho treatment (``hepar plan``).
+
+Limits and the prescription come from the protocol file through :mod:`hepar.clinical`; the
+dosimetry receives them as a typed :class:`hepar.dosimetry.PlanningLimits`. The protocol model does
+not (yet) hold the extrahepatic-deposition search settings; their hepar defaults are used and
+reported in the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hepar.clinical import Protocol, load_protocol
+from hepar.dosimetry import (
+    PlanningLimits,
+    analyse_scout,
+    density_from_ct,
+    plan_activity,
+    region_mass_g,
+)
+from hepar.errors import InvalidValueError
+from hepar.physics import activity_for_mean_dose_mbq, decay_factor, nuclide
+
+from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
+
+__all__ = ["image_plan", "planning_limits_from_protocol", "quick_plan"]
+
+
+def planning_limits_from_protocol(protocol: Protocol) -> PlanningLimits:
+    """The dosimetry's typed limits filled from the protocol's ``planning_limits``."""
+    limits = protocol.planning_limits
+    defaults = PlanningLimits()
+    return PlanningLimits(
+        lung_dose_max_gy=limits.lung_dose_max_gy,
+        liver_mean_dose_max_gy=limits.liver_mean_dose_max_gy,
+        tumour_dose_ideal_min_gy=limits.tumour_dose_ideal_min_gy,
+        lung_mass_default_kg=limits.lung_mass_default_kg,
+        extrahepatic_threshold_fraction=getattr(
+            limits, "extrahepatic_threshold_fraction", defaults.extrahepatic_threshold_fraction
+        ),
+        extrahepatic_min_activity_fraction=getattr(
+            limits, "extrahepatic_min_activity_fraction",
+            defaults.extrahepatic_min_activity_fraction,
+        ),
+        extrahepatic_liver_margin_mm=getattr(
+            limits, "extrahepatic_liver_margin_mm", defaults.extrahepatic_liver_margin_mm
+        ),
+    )
+
+
+def _timing(
+    activity_mbq: float, calibration_time: datetime | None, administration_time: datetime | None
+) -> dict[str, Any]:
+    """Activity to prepare at the calibration time so that the planned activity is there at the
+    administration (physical decay of 166Ho)."""
+    if calibration_time is None or administration_time is None:
+        return {}
+    factor = decay_factor(calibration_time, administration_time, nuclide("Ho-166").half_life_h)
+    return {
+        "calibration_time": calibration_time.isoformat(),
+        "administration_time": administration_time.isoformat(),
+        "activity_at_calibration_mbq": activity_mbq / factor,
+        "activity_at_administration_mbq": activity_mbq,
+    }
+
+
+def _context(protocol: Protocol, limits: PlanningLimits) -> dict[str, Any]:
+    return {"protocol": protocol.label, "limits": asdict(limits)}
+
+
+def quick_plan(
+    treated_mass_kg: float,
+    *,
+    target_dose_gy: float | None = None,
+    lung_shunt_fraction: float | None = None,
+    lung_mass_kg: float | None = None,
+    protocol: str | Path = "registry",
+    calibration_time: datetime | None = None,
+    administration_time: datetime | None = None,
+) -> dict[str, Any]:
+    """Plan from a treated-liver mass alone (``hepar plan --treated-mass-kg``).
+
+    Keys (the ``--json`` contract): ``activity_mbq``, ``lung_dose_gy``, ``within_limits``,
+    ``failed_limits`` (list of ``name``, ``value``, ``limit``, ``passed``), ``checks``,
+    ``treated_mass_kg``, ``target_dose_gy``, ``absorbed_energy_mj_per_mbq``,
+    ``lung_shunt_fraction``, ``lung_mass_kg``, ``liver_mean_dose_gy``, ``protocol``, ``limits``,
+    and with both times ``activity_at_calibration_mbq`` and ``activity_at_administration_mbq``.
+    """
+    study = load_protocol(protocol)
+    limits = planning_limits_from_protocol(study)
+    prescription = study.prescription
+    plan = plan_activity(
+        treated_mass_kg,
+        target_dose_gy=prescription.mean_dose_treated_liver_gy if target_dose_gy is None
+        else target_dose_gy,
+        lung_shunt_fraction=0.0 if lung_shunt_fraction is None else lung_shunt_fraction,
+        lung_mass_kg=lung_mass_kg,
+        absorbed_energy_mj_per_mbq=prescription.absorbed_energy_mj_per_mbq,
+        limits=limits,
+    )
+    return {
+        **plan.to_dict(),
+        **_timing(plan.activity_mbq, calibration_time, administration_time),
+        **_context(study, limits),
+    }
+
+
+def image_plan(
+    *,
+    spect: str | Path,
+    liver_mask: str | Path | None = None,
+    lung_mask: str | Path | None = None,
+    tumour_masks: Sequence[str | Path] = (),
+    structures: str | Path | None = None,
+    ct: str | Path | None = None,
+    target_dose_gy: float | None = None,
+    lung_shunt_fraction: float | None = None,
+    lung_mass_kg: float | None = None,
+    protocol: str | Path = "registry",
+    calibration_time: datetime | None = None,
+    administration_time: datetime | None = None,
+) -> dict[str, Any]:
+    """Plan from a scout SPECT and a treated-liver mask (``hepar plan --liver-mask --spect``).
+
+    The treated mass comes from the liver mask (density from the CT when given, else the
+    protocol's tissue density); the activity from the prescription; the lung shunt, lung dose,
+    predicted doses per VOI and extrahepatic depositions from the scout SPECT.
+
+    Keys: ``activity_mbq``, ``treated_mass_kg``, ``target_dose_gy``, ``lung_shunt_fraction``,
+    ``lung_mass_kg``, ``lung_dose_gy``, ``within_limits``, ``failed_limits``, ``checks``,
+    ``vois`` (``name``, ``kind``, ``mass_g``, ``scout_activity_mbq``, ``fraction_of_scout``,
+    ``predicted_activity_mbq``, ``predicted_mean_dose_gy``), ``extrahepatic`` (``label``,
+    ``activity_mbq``, ``fraction_of_scout``, ``volume_ml``, ``peak_bq_per_ml``,
+    ``centroid_lps_mm``), ``tumours_below_ideal``, ``scout_activity_mbq``, ``protocol``,
+    ``limits``, and the timing keys of :func:`quick_plan`.
+    """
+    study = load_protocol(protocol)
+    limits = planning_limits_from_protocol(study)
+    prescription = study.prescription
+    scout = load_activity(spect)
+    named = load_masks(structures, scout) if structures is not None else {}
+    liver = load_region(liver_mask, scout, name="liver") if liver_mask is not None else (
+        named.get("liver")
+    )
+    if liver is None:
+        raise InvalidValueError(
+            field="liver_mask", value=None,
+            expected="a --liver-mask file or a region named 'liver' in --structures",
+        )
+    lungs = load_region(lung_mask, scout, name="lungs") if lung_mask is not None else (
+        named.get("lungs")
+    )
+    tumours = [load_region(p, scout, name=f"tumour {i}") for i, p in enumerate(tumour_masks, 1)]
+    tumours += [m for name, m in named.items() if name not in ("liver", "lungs")]
+    density = density_from_ct(load_ct_on_grid(ct, scout)) if ct is not None else (
+        prescription.tissue_density_g_per_ml
+    )
+    treated_mass_kg = region_mass_g(liver, density) / 1000.0
+    target = prescription.mean_dose_treated_liver_gy if target_dose_gy is None else target_dose_gy
+    activity = activity_for_mean_dose_mbq(
+        target, treated_mass_kg, prescription.absorbed_energy_mj_per_mbq
+    )
+    analysis = analyse_scout(
+        scout, liver, treatment_activity_mbq=activity, lungs=lungs, tumours=tumours,
+        lung_shunt_fraction=lung_shunt_fraction, lung_mass_kg=lung_mass_kg, density=density,
+        absorbed_energy_mj_per_mbq=prescription.absorbed_energy_mj_per_mbq, limits=limits,
+    )
+    data = analysis.to_dict()
+    data.pop("treatment_activity_mbq")
+    return {
+        "activity_mbq": activity,
+        "treated_mass_kg": treated_mass_kg,
+        "target_dose_gy": target,
+        **data,
+        **_timing(activity, calibration_time, administration_time),
+        **_context(study, limits),
+    }

@@ -1,0 +1,157 @@
+"""``hepar plan`` and ``hepar dose`` end to end on synthetic images (no patient data)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from hepar.cli import main
+from hepar.imaging import Volume, affine_from_geometry
+from hepar.io import read_nifti, read_rtdose, write_nifti
+
+FRAME = "1.2.826.0.1.3680043.10.1.4"
+SHAPE = (24, 24, 24)
+
+
+def _volume(array: np.ndarray, unit: str, frame: str = FRAME) -> Volume:
+    affine = affine_from_geometry(origin_lps_mm=(-50.0, -60.0, -40.0), spacing_mm=(4.0, 4.0, 4.0))
+    return Volume(np.asarray(array, dtype=float), affine, unit, frame)
+
+
+@pytest.fixture
+def images(tmp_path):
+    liver = np.zeros(SHAPE)
+    liver[4:14, 4:18, 4:18] = 1.0
+    tumour = np.zeros(SHAPE)
+    tumour[6:9, 6:9, 6:9] = 1.0
+    lungs = np.zeros(SHAPE)
+    lungs[17:23, 4:18, 4:18] = 1.0
+    spect = np.where(liver > 0, 2.0e4, 0.0)
+    spect[tumour > 0] = 1.0e5
+    spect[lungs > 0] = 1.0e3
+    paths = {}
+    for name, array, unit in (("spect", spect, "Bq/mL"), ("liver", liver, "1"),
+                              ("tumour", tumour, "1"), ("lungs", lungs, "1")):
+        paths[name] = write_nifti(_volume(array, unit), tmp_path / f"{name}.nii.gz")
+    return paths, {"liver": liver, "tumour": tumour, "lungs": lungs, "spect": spect}
+
+
+def test_quick_plan_json_contract(capsys):
+    # 1 kg, 60 Gy -> 3781 MBq (REFERENCE.md); lung dose 3781 x 0.1 x 15.87 mJ / 1 kg = 6.0 Gy.
+    assert main(["plan", "--treated-mass-kg", "1", "--lsf", "0.1", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["activity_mbq"] == pytest.approx(3781.0, abs=0.5)
+    assert record["lung_dose_gy"] == pytest.approx(3780.7 * 0.1 * 0.01587, rel=1e-4)
+    assert record["within_limits"] is True and record["failed_limits"] == []
+
+
+def test_quick_plan_names_the_failed_limit(capsys):
+    assert main(["plan", "--treated-mass-kg", "2", "--lsf", "0.3", "--lung-mass-kg", "1.0",
+                 "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["within_limits"] is False
+    assert [(f["name"], f["limit"]) for f in record["failed_limits"]] == [("lung_dose_gy", 30.0)]
+    assert record["failed_limits"][0]["value"] == pytest.approx(36.0, rel=1e-3)
+
+
+def test_quick_plan_plain_summary_and_decay_to_administration(capsys):
+    assert main(["plan", "--treated-mass-kg", "1.5", "--target-dose-gy", "50",
+                 "--calibration-time", "2025-03-03T08:00+01:00",
+                 "--administration-time", "2025-03-04T10:48+01:00"]) == 0
+    text = capsys.readouterr().out
+    assert "Administer 4726 MBq" in text and "Within all limits." in text
+    # 26.8 h of decay (one half-life): prepare twice the planned activity
+    assert "Prepare 9452 MBq" in text
+
+
+def test_plan_errors_are_one_line_with_status_2(capsys):
+    assert main(["plan", "--treated-mass-kg", "0", "--json"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: treated_mass_kg = 0.0: expected a positive number"
+    )
+    assert main(["plan", "--json"]) == 2
+    assert "--treated-mass-kg, or --spect" in capsys.readouterr().err
+    assert main(["plan", "--treated-mass-kg", "1", "--administration-time", "2025-03-04 10:00",
+                 "--calibration-time", "2025-03-04T09:00+00:00"]) == 2
+    assert "administration_time = '2025-03-04 10:00'" in capsys.readouterr().err
+
+
+def test_image_plan_from_scout_spect(images, capsys):
+    paths, arrays = images
+    assert main(["plan", "--spect", str(paths["spect"]), "--liver-mask", str(paths["liver"]),
+                 "--lung-mask", str(paths["lungs"]), "--tumour-mask", str(paths["tumour"]),
+                 "--lung-mass-kg", "1.0", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    voxel_ml = 0.064
+    mass_kg = arrays["liver"].sum() * voxel_ml * 1.06 / 1000.0
+    assert record["treated_mass_kg"] == pytest.approx(mass_kg)
+    assert record["activity_mbq"] == pytest.approx(60.0 * mass_kg / 0.01587)
+    lung = (arrays["spect"] * arrays["lungs"]).sum()
+    liver = (arrays["spect"] * arrays["liver"]).sum()
+    assert record["lung_shunt_fraction"] == pytest.approx(lung / (lung + liver))
+    assert record["lung_dose_gy"] == pytest.approx(
+        record["activity_mbq"] * record["lung_shunt_fraction"] * 0.01587)
+    assert {v["kind"] for v in record["vois"]} == {"liver", "non-tumour liver", "tumour"}
+    assert record["extrahepatic"] == [] and record["within_limits"] is True
+
+
+def test_dose_holmium_local_deposition_writes_every_output(images, tmp_path, capsys):
+    paths, _ = images
+    out = tmp_path / "dose"
+    assert main(["dose", "--spect", str(paths["spect"]), "--time-h", "26.8",
+                 "--liver-mask", str(paths["liver"]), "--tumour-mask", str(paths["tumour"]),
+                 "--lung-mask", str(paths["lungs"]), "--administered-activity-mbq", "2000",
+                 "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    # scan one half-life after administration: activity at administration is twice the image;
+    # local deposition with 15.87 mJ/MBq at 1.06 g/mL: D = 2 A_scan[MBq/g] x 15.87 J/kg... per mL
+    expected_tumour = 2 * 1.0e5 / 1e6 * 15.87e-3 / (1.06e-3)
+    lesion = summary["lesions"][0]
+    assert lesion["mean_gy"] == pytest.approx(expected_tumour, rel=1e-6)
+    assert lesion["tumour_to_non_tumour"] == pytest.approx(5.0, rel=1e-6)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["biodistribution.csv", "dose_gy.nii.gz", "dose_rtdose.dcm", "dvh.csv",
+                     "lesions.csv", "summary.json", "voi_metrics.csv"]
+    rtdose = read_rtdose(out / "dose_rtdose.dcm")
+    assert rtdose.frame_of_reference_uid == FRAME
+    assert rtdose.array.max() == pytest.approx(expected_tumour, rel=1e-6)
+    nifti = read_nifti(out / "dose_gy.nii.gz")
+    assert nifti.unit == "Gy"
+    with (out / "voi_metrics.csv").open() as handle:
+        rows = {row["name"]: row for row in csv.DictReader(handle)}
+    assert float(rows["non-tumour liver"]["mean_gy"]) == pytest.approx(expected_tumour / 5.0)
+
+
+def test_dose_lutetium_multi_time_point_kernel(tmp_path, capsys):
+    lam = math.log(2) / 80.0  # effective half-life 80 h
+    liver = np.zeros(SHAPE)
+    liver[4:20, 4:20, 4:20] = 1.0
+    paths = []
+    for t in (4.0, 24.0, 96.0):
+        paths += ["--spect", str(write_nifti(_volume(liver * 5.0e4 * math.exp(-lam * t), "Bq/mL"),
+                                              tmp_path / f"lu_{t:g}.nii.gz")), "--time-h", f"{t}"]
+    mask = write_nifti(_volume(liver, "1"), tmp_path / "liver.nii.gz")
+    out = tmp_path / "lu"
+    assert main(["dose", "--nuclide", "Lu-177", "--method", "kernel", *paths,
+                 "--liver-mask", str(mask), "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["tia_method"].startswith("voxel time-activity fit")
+    # centre of a large uniform region: kernel = local deposition; TIA = A0 / lambda (mono-exp)
+    dose = read_nifti(out / "dose_gy.nii.gz").array
+    energy_j = 0.1479 * 1.602176634e-13  # ICRP 107 177Lu electrons per decay
+    expected = 5.0e4 / lam * 3600.0 * energy_j / 1.06e-3
+    assert dose[12, 12, 12] == pytest.approx(expected, rel=0.01)
+
+
+def test_dose_refuses_masks_on_another_frame(images, tmp_path, capsys):
+    paths, arrays = images
+    other = write_nifti(_volume(arrays["liver"], "1", frame="1.2.3.99"), tmp_path / "o.nii.gz")
+    out = tmp_path / "never"
+    assert main(["dose", "--spect", str(paths["spect"]), "--liver-mask", str(other),
+                 "--out", str(out)]) == 2
+    assert "frame_of_reference_uid" in capsys.readouterr().err
+    assert not out.exists()
