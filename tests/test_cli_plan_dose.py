@@ -140,6 +140,8 @@ def test_dose_lutetium_multi_time_point_kernel(tmp_path, capsys):
                  "--liver-mask", str(mask), "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["tia_method"].startswith("voxel time-activity fit")
+    (voi,) = summary["voi_time_activity"]
+    assert voi["model"] == "mono" and voi["effective_half_life_h"] == pytest.approx(80.0)
     # centre of a large uniform region: kernel = local deposition; TIA = A0 / lambda (mono-exp)
     dose = read_nifti(out / "dose_gy.nii.gz").array
     energy_j = 0.1479 * 1.602176634e-13  # ICRP 107 177Lu electrons per decay

@@ -9,7 +9,7 @@ The two cross-section quantities the condensed-history transport in
   Molière's screening angle), which fixes how quickly an electron forgets its direction.
 
 Water stands for soft tissue: tissue kernels are obtained by scaling distances with density
-(mass-thickness scaling, Cross et al., Phys Med Biol 1992;37:1981).
+(mass-thickness scaling: a kernel in g/cm^2 divided by the density gives distances in cm).
 """
 
 from __future__ import annotations

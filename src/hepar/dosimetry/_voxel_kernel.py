@@ -1,7 +1,7 @@
 """Voxel S-values for any voxel size, from a radial dose-point kernel.
 
 The voxel S-value is the dose-point kernel averaged over all points of the source voxel and all
-points of the target voxel (MIRD Pamphlet 17, Bolch et al., J Nucl Med 1999;40:11S, eq. 9). For a
+points of the target voxel (MIRD Pamphlet 17, Bolch et al., J Nucl Med 1999;40:11S). For a
 shell of radius r around a point, the part of the shell that falls in the target voxel, averaged
 over the source voxel, is
 

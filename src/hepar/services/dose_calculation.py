@@ -18,10 +18,12 @@ import numpy as np
 
 from hepar.dosimetry import (
     TacModel,
+    activity_in_mbq,
     biodistribution,
     density_from_ct,
     dose_report,
     energy_per_decay_mev,
+    fit_time_activity,
     fit_voxel_time_activity,
     kernel_convolution_dose,
     local_deposition_dose,
@@ -89,6 +91,28 @@ def _tia(
     }
 
 
+def _voi_fits(
+    maps: Sequence[Volume], times_h: Sequence[float], regions: Sequence[Mask], name: str,
+    tac_model: str,
+) -> list[dict[str, Any]]:
+    """Time–activity fit of each VOI's total activity (MBq), with its uncertainty."""
+    half_life = nuclide(name).half_life_h
+    rows = []
+    for region in regions:
+        activity = [activity_in_mbq(m, region.fraction) for m in maps]
+        fit = fit_time_activity(times_h, activity, half_life_h=half_life, model=tac_model)
+        rows.append({
+            "voi": region.name,
+            "model": fit.model.value,
+            "parameters": list(fit.parameters),
+            "tia_mbq_h": fit.tia_mbq_h,
+            "tia_sd_mbq_h": fit.tia_sd_mbq_h,
+            "effective_half_life_h": fit.effective_half_life_h,
+            "fallback_reason": fit.fallback_reason,
+        })
+    return rows
+
+
 def compute_dose(
     *,
     spect: Sequence[str | Path],
@@ -114,6 +138,8 @@ def compute_dose(
     ``voi_metrics.csv``, ``lesions.csv`` and ``biodistribution.csv``. Returns the summary (also
     written as JSON): ``nuclide``, ``method``, ``tia_method``, ``density``, ``kernel``,
     ``voi_metrics``, ``lesions``, ``tumour_to_non_tumour``, ``biodistribution``,
+    ``voi_time_activity`` (177Lu with several time points: per VOI ``model``, ``parameters``,
+    ``tia_mbq_h``, ``tia_sd_mbq_h``, ``effective_half_life_h``, ``fallback_reason``),
     ``max_dose_gy``, ``files``.
     """
     step = progress or (lambda _name: None)
@@ -168,6 +194,7 @@ def compute_dose(
         "frame_of_reference_uid": dose.frame_of_reference_uid,
         "max_dose_gy": float(np.max(dose.array)),
         "voi_metrics": [], "lesions": [], "tumour_to_non_tumour": None, "biodistribution": [],
+        "voi_time_activity": [],
     }
     tables: dict[str, list[dict[str, Any]]] = {}
     if liver is not None:
@@ -179,6 +206,9 @@ def compute_dose(
         tables["dvh"] = dvh_rows(report.dvhs)
         tables["voi_metrics"] = summary["voi_metrics"]
         tables["lesions"] = summary["lesions"]
+        if len(maps) >= 2:
+            regions = [liver, *tumours, *([lungs] if lungs is not None else [])]
+            summary["voi_time_activity"] = _voi_fits(maps, times_h, regions, name, tac_model)
         if administered_activity_mbq is not None:
             rows = []
             scan_times = list(times_h) if times_h else [0.0]
