@@ -137,6 +137,9 @@ def test_scout_lung_mass_defaults_to_one_kg_without_a_lung_mask():
                            lung_shunt_fraction=0.05)
     assert result.lung_mass_kg == 1.0
     assert result.lung_dose_gy == pytest.approx(3000.0 * 0.05 * 0.01587)
+    # the shunted 5 % does not reach the liver
+    liver = result.vois[0]
+    assert liver.predicted_activity_mbq == pytest.approx(3000.0 * 0.95 * liver.fraction_of_scout)
 
 
 def test_scout_refuses_masks_on_another_frame_and_empty_masks():

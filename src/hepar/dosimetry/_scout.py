@@ -163,7 +163,9 @@ def analyse_scout(
     tumours
         Tumour masks; non-tumour liver = liver minus tumours.
     lung_shunt_fraction
-        Use this LSF instead of measuring it (needed when there is no lung mask).
+        Use this LSF instead of measuring it (needed when there is no lung mask; then the
+        predicted VOI activities are the treatment activity times (1 - LSF) times their fraction
+        of the scout).
     lung_mass_kg
         Lung mass; default from the lung mask, else ``limits.lung_mass_default_kg`` (1 kg).
     """
@@ -211,7 +213,8 @@ def analyse_scout(
         mass_g = region_mass_g(region, density)
         scout_mbq = activity_in_mbq(scout, region.fraction)
         fraction = scout_mbq / total
-        predicted = treatment * fraction
+        # without lungs in the image, the shunted part is taken off the given LSF
+        predicted = treatment * fraction * (1.0 - lsf if lungs is None else 1.0)
         predictions.append(VoiPrediction(
             name=region.name,
             kind=kind,
