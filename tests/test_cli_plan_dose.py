@@ -84,9 +84,12 @@ def test_image_plan_from_scout_spect(images, capsys):
     paths, arrays = images
     assert main(["plan", "--spect", str(paths["spect"]), "--liver-mask", str(paths["liver"]),
                  "--lung-mask", str(paths["lungs"]), "--tumour-mask", str(paths["tumour"]),
-                 "--lung-mass-kg", "1.0", "--json"]) == 0
+                 "--lung-mass-kg", "1.0", "--scout-activity-mbq", "250", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     voxel_ml = 0.064
+    scout_mbq = arrays["spect"].sum() * voxel_ml / 1e6
+    rows = {row["voi"]: row for row in record["biodistribution"]}
+    assert rows["not imaged"]["activity_mbq"] == pytest.approx(250.0 - scout_mbq)
     mass_kg = arrays["liver"].sum() * voxel_ml * 1.06 / 1000.0
     assert record["treated_mass_kg"] == pytest.approx(mass_kg)
     assert record["activity_mbq"] == pytest.approx(60.0 * mass_kg / 0.01587)

@@ -110,6 +110,10 @@ def register(app: typer.Typer) -> None:
             help="Time the activity is prepared (ISO 8601 with offset).")] = None,
         administration_time: Annotated[str | None, typer.Option(
             help="Time of administration (ISO 8601 with offset).")] = None,
+        scout_activity_mbq: Annotated[float | None, typer.Option(
+            help="Administered scout activity in MBq (for the scout biodistribution).")] = None,
+        scout_time_h: Annotated[float, typer.Option(
+            help="Hours from scout injection to the scout SPECT.")] = 0.0,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Plan the 166Ho activity and check lung dose and liver dose against the protocol."""
@@ -133,7 +137,8 @@ def register(app: typer.Typer) -> None:
                 spect=spect, liver_mask=liver_mask, lung_mask=lung_mask,
                 tumour_masks=tumour_mask or [], structures=structures, ct=ct,
                 target_dose_gy=target_dose_gy, lung_shunt_fraction=lsf,
-                lung_mass_kg=lung_mass_kg, protocol=protocol, **times,
+                lung_mass_kg=lung_mass_kg, protocol=protocol,
+                scout_activity_mbq=scout_activity_mbq, scout_time_h=scout_time_h, **times,
             )
         else:
             raise InvalidValueError(

@@ -18,12 +18,18 @@ from hepar.clinical import Protocol, load_protocol
 from hepar.dosimetry import (
     PlanningLimits,
     analyse_scout,
+    biodistribution,
     density_from_ct,
     plan_activity,
     region_mass_g,
 )
 from hepar.errors import InvalidValueError
-from hepar.physics import activity_for_mean_dose_mbq, decay_factor, nuclide
+from hepar.physics import (
+    activity_for_mean_dose_mbq,
+    decay_factor,
+    decay_factor_over_h,
+    nuclide,
+)
 
 from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
 
@@ -123,6 +129,8 @@ def image_plan(
     protocol: str | Path = "registry",
     calibration_time: datetime | None = None,
     administration_time: datetime | None = None,
+    scout_activity_mbq: float | None = None,
+    scout_time_h: float = 0.0,
 ) -> dict[str, Any]:
     """Plan from a scout SPECT and a treated-liver mask (``hepar plan --liver-mask --spect``).
 
@@ -136,7 +144,10 @@ def image_plan(
     ``predicted_activity_mbq``, ``predicted_mean_dose_gy``), ``extrahepatic`` (``label``,
     ``activity_mbq``, ``fraction_of_scout``, ``volume_ml``, ``peak_bq_per_ml``,
     ``centroid_lps_mm``), ``tumours_below_ideal``, ``scout_activity_mbq``, ``protocol``,
-    ``limits``, and the timing keys of :func:`quick_plan`.
+    ``limits``, the timing keys of :func:`quick_plan`, and ``biodistribution`` of the scout
+    (``scan``, ``voi``, ``activity_mbq``, ``fraction_of_administered``) when
+    ``scout_activity_mbq`` (administered, at the scout injection) is given, the scout SPECT taken
+    ``scout_time_h`` hours later.
     """
     study = load_protocol(protocol)
     limits = planning_limits_from_protocol(study)
@@ -171,6 +182,15 @@ def image_plan(
     )
     data = analysis.to_dict()
     data.pop("treatment_activity_mbq")
+    data["biodistribution"] = []
+    if scout_activity_mbq is not None:
+        remaining = scout_activity_mbq * float(
+            decay_factor_over_h(scout_time_h, nuclide("Ho-166").half_life_h)
+        )
+        data["biodistribution"] = [row.to_dict() for row in biodistribution(
+            scout, scan="scout", administered_activity_at_scan_mbq=remaining, liver=liver,
+            tumours=tumours, lungs=lungs,
+        )]
     return {
         "activity_mbq": activity,
         "treated_mass_kg": treated_mass_kg,
