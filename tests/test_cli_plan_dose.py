@@ -160,3 +160,32 @@ def test_dose_refuses_masks_on_another_frame(images, tmp_path, capsys):
                  "--out", str(out)]) == 2
     assert "frame_of_reference_uid" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_dose_combines_earlier_deliveries_per_voi_with_bed(images, tmp_path, capsys):
+    paths, _ = images
+    common = ["--liver-mask", str(paths["liver"]), "--tumour-mask", str(paths["tumour"])]
+    first = tmp_path / "lu_cycle_1"
+    assert main(["dose", "--nuclide", "Lu-177", "--spect", str(paths["spect"]), "--time-h", "96",
+                 *common, "--out", str(first)]) == 0
+    capsys.readouterr()
+    second = tmp_path / "ho"
+    assert main(["dose", "--spect", str(paths["spect"]), *common, "--combine-with", str(first),
+                 "--out", str(second), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    lu = json.loads((first / "summary.json").read_text())
+    rows = {row["voi"]: row for row in record["combined"]}
+    tumour = rows["tumour 1"]
+    lu_mean = next(r["mean_gy"] for r in lu["voi_metrics"] if r["name"] == "tumour 1")
+    ho_mean = next(r["mean_gy"] for r in record["voi_metrics"] if r["name"] == "tumour 1")
+    assert tumour["total_dose_gy"] == pytest.approx(lu_mean + ho_mean)
+    # BED of each delivery (Dale 1985), tumour alpha/beta 10 Gy, repair 1.5 h; 177Lu single time
+    # point at 96 h: effective half-life 96 h; 166Ho: physical 26.8 h
+    def bed(d, t_eff, ab, t_rep):
+        lam, mu = math.log(2) / t_eff, math.log(2) / t_rep
+        return d * (1 + lam / (lam + mu) * d / ab)
+
+    expected = bed(lu_mean, 96.0, 10.0, 1.5) + bed(ho_mean, 26.8, 10.0, 1.5)
+    assert tumour["total_bed_gy"] == pytest.approx(expected, rel=1e-3)
+    assert rows["non-tumour liver"]["alpha_beta_gy"] == 2.5
+    assert (second / "combined.csv").exists()

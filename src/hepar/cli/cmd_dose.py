@@ -48,6 +48,9 @@ def register(app: typer.Typer) -> None:
         administered_activity_mbq: Annotated[float | None, typer.Option(
             help="Administered activity at administration (for the biodistribution table).")]
         = None,
+        combine_with: Annotated[list[Path] | None, typer.Option(
+            help="Earlier hepar dose output (folder or summary.json) to add per VOI, with BED; "
+            "repeat for each (e.g. the 177Lu cycles).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Compute the absorbed dose and write RT Dose, NIfTI, JSON and CSV tables to --out."""
@@ -67,7 +70,8 @@ def register(app: typer.Typer) -> None:
                 liver_mask=liver_mask, lung_mask=lung_mask, tumour_masks=tumour_mask or [],
                 body_mask=body_mask, structures=structures, ct=ct, tac_model=tac_model,
                 effective_half_life_h=effective_half_life_h,
-                administered_activity_mbq=administered_activity_mbq, progress=advance,
+                administered_activity_mbq=administered_activity_mbq,
+                combine_with=combine_with or [], progress=advance,
             )
             progress.update(task, completed=len(DOSE_STEPS), description="done")
         if as_json:
@@ -78,6 +82,9 @@ def register(app: typer.Typer) -> None:
         for row in summary["voi_metrics"]:
             typer.echo(f"  {row['name']}: mean {row['mean_gy']:.1f} Gy, D70 {row['D70_gy']:.1f} "
                        f"Gy, mass {row['mass_g']:.0f} g")
+        for row in summary["combined"]:
+            typer.echo(f"  {row['voi']} all deliveries: {row['total_dose_gy']:.1f} Gy, BED "
+                       f"{row['total_bed_gy']:.1f} Gy (alpha/beta {row['alpha_beta_gy']:g} Gy)")
         if summary["tumour_to_non_tumour"] is not None:
             typer.echo(f"  tumour-to-non-tumour ratio {summary['tumour_to_non_tumour']:.2f}")
         typer.echo(f"written to {out}: " + ", ".join(sorted(Path(p).name for p in

@@ -34,6 +34,7 @@ from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.physics import S_PER_H, SOFT_TISSUE_DENSITY_G_PER_ML, decay_factor_over_h, nuclide
 
+from .dose_combined import combine_with_previous, read_summary
 from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
 from .dose_outputs import dvh_rows, write_outputs
 
@@ -67,6 +68,7 @@ def _tia(
         return maps[0].with_array(tia, VolumeUnit.BQ_S_PER_ML), {
             "tia_method": "permanent implant, physical decay only",
             "scan_time_h": delay,
+            "effective_half_life_h": half_life,
         }
     if len(times_h) != len(maps):
         raise InvalidValueError(
@@ -83,6 +85,8 @@ def _tia(
                   f"single time point, assumed effective half-life {effective_half_life_h} h")
         return maps[0].with_array(tia_mbq_h * S_PER_H, VolumeUnit.BQ_S_PER_ML), {
             "tia_method": method,
+            # Hänscheid's approximation is exact for an effective half-life equal to the time
+            "effective_half_life_h": effective_half_life_h or times_h[0],
         }
     result = fit_voxel_time_activity(maps, times_h, half_life_h=half_life, model=tac_model)
     return result.tia, {
@@ -129,6 +133,7 @@ def compute_dose(
     tac_model: str = "auto",
     effective_half_life_h: float | None = None,
     administered_activity_mbq: float | None = None,
+    combine_with: Sequence[str | Path] = (),
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Compute a dose map and its tables, and write them to ``out``.
@@ -140,9 +145,12 @@ def compute_dose(
     ``voi_metrics``, ``lesions``, ``tumour_to_non_tumour``, ``biodistribution``,
     ``voi_time_activity`` (177Lu with several time points: per VOI ``model``, ``parameters``,
     ``tia_mbq_h``, ``tia_sd_mbq_h``, ``effective_half_life_h``, ``fallback_reason``),
-    ``max_dose_gy``, ``files``.
+    ``voi_effective_half_life_h``, ``combined`` (with ``combine_with``: per VOI the deliveries,
+    ``total_dose_gy``, ``total_bed_gy``, α/β and repair half-time used), ``max_dose_gy``,
+    ``files``.
     """
     step = progress or (lambda _name: None)
+    previous = [read_summary(path) for path in combine_with]
     name = nuclide(nuclide_name).name
     if method not in METHODS:
         raise InvalidValueError(field="method", value=method, expected=f"one of {list(METHODS)}")
@@ -194,7 +202,7 @@ def compute_dose(
         "frame_of_reference_uid": dose.frame_of_reference_uid,
         "max_dose_gy": float(np.max(dose.array)),
         "voi_metrics": [], "lesions": [], "tumour_to_non_tumour": None, "biodistribution": [],
-        "voi_time_activity": [],
+        "voi_time_activity": [], "voi_effective_half_life_h": {}, "combined": [],
     }
     tables: dict[str, list[dict[str, Any]]] = {}
     if liver is not None:
@@ -206,9 +214,31 @@ def compute_dose(
         tables["dvh"] = dvh_rows(report.dvhs)
         tables["voi_metrics"] = summary["voi_metrics"]
         tables["lesions"] = summary["lesions"]
+        default_half_life = tia_info.get("effective_half_life_h")
+        half_lives = {row["name"]: default_half_life for row in summary["voi_metrics"]}
         if len(maps) >= 2:
             regions = [liver, *tumours, *([lungs] if lungs is not None else [])]
             summary["voi_time_activity"] = _voi_fits(maps, times_h, regions, name, tac_model)
+            half_lives.update({
+                row["voi"]: row["effective_half_life_h"] or data.half_life_h
+                for row in summary["voi_time_activity"]
+            })
+            half_lives["non-tumour liver"] = half_lives["liver"]
+        summary["voi_effective_half_life_h"] = {
+            k: v for k, v in half_lives.items() if v is not None
+        }
+        if previous:
+            summary["combined"] = combine_with_previous(
+                summary, previous, tumours=[t.name for t in tumours]
+            )
+            tables["combined"] = [
+                {"voi": row["voi"], "total_dose_gy": row["total_dose_gy"],
+                 "total_bed_gy": row["total_bed_gy"], "alpha_beta_gy": row["alpha_beta_gy"],
+                 "repair_half_time_h": row["repair_half_time_h"],
+                 "components": "; ".join(f"{c['label']} {c['dose_gy']:.3g} Gy"
+                                         for c in row["components"])}
+                for row in summary["combined"]
+            ]
         if administered_activity_mbq is not None:
             rows = []
             scan_times = list(times_h) if times_h else [0.0]

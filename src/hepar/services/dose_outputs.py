@@ -26,6 +26,7 @@ DoseOutputs = {
     "voi_metrics": "voi_metrics.csv",
     "lesions": "lesions.csv",
     "biodistribution": "biodistribution.csv",
+    "combined": "combined.csv",
 }
 
 
