@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hepar.dosimetry import (
+    density_from_ct,
     energy_per_decay_mev,
     fft_convolve_same,
     kernel_convolution_dose,
@@ -20,7 +21,7 @@ from hepar.dosimetry import (
     voxel_kernel,
 )
 from hepar.errors import GeometryError, InvalidValueError, UnitMismatchError
-from hepar.physics import nuclide
+from hepar.physics import Material, linear_attenuation_per_cm, nuclide
 
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 HO = nuclide("Ho-166")
@@ -128,3 +129,12 @@ def test_kernel_with_another_voxel_size_is_refused():
     tia = make_volume(np.ones((4, 4, 4)), "Bq*s/mL", 4.0)
     with pytest.raises(InvalidValueError, match=r"kernel\.spacing_mm = \(3\.0, 3\.0, 3\.0\)"):
         kernel_convolution_dose(tia, voxel_kernel("Lu-177", 3.0))
+
+
+def test_density_from_ct_places_water_lung_and_cortical_bone():
+    # bilinear model: 0 HU -> 1 g/mL; -740 HU -> 0.26 g/mL (inflated lung, ICRP 89); the CT number
+    # of cortical bone at 70 keV (from the attenuation ratio) -> 1.92 g/mL (ICRU Report 44)
+    hu_bone = 1000.0 * (linear_attenuation_per_cm(Material.BONE, 70.0)
+                        / linear_attenuation_per_cm(Material.WATER, 70.0) - 1.0)
+    ct = make_volume(np.array([[[0.0, -740.0, hu_bone]]]), "HU")
+    np.testing.assert_allclose(density_from_ct(ct).array.ravel(), [1.0, 0.26, 1.92], rtol=1e-9)
