@@ -152,6 +152,18 @@ def test_dose_lutetium_multi_time_point_kernel(tmp_path, capsys):
     assert dose[12, 12, 12] == pytest.approx(expected, rel=0.01)
 
 
+def test_dose_refuses_unknown_choices_with_one_line(images, tmp_path, capsys):
+    paths, _ = images
+    spect = ["--spect", str(paths["spect"]), "--time-h", "4", "--spect", str(paths["spect"]),
+             "--time-h", "24"]
+    assert main(["dose", "--nuclide", "Lu-177", *spect, "--tac-model", "cubic",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "model = 'cubic'" in capsys.readouterr().err
+    assert main(["dose", "--spect", str(paths["spect"]), "--method", "monte-carlo",
+                 "--out", str(tmp_path / "y")]) == 2
+    assert "method = 'monte-carlo'" in capsys.readouterr().err
+
+
 def test_dose_refuses_masks_on_another_frame(images, tmp_path, capsys):
     paths, arrays = images
     other = write_nifti(_volume(arrays["liver"], "1", frame="1.2.3.99"), tmp_path / "o.nii.gz")

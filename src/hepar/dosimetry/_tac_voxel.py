@@ -195,7 +195,12 @@ def fit_voxel_time_activity(
         Only voxels inside (occupancy >= 0.5) are fitted; others get 0.
     """
     t, _ = check_time_points(times_h, np.zeros(len(activity)))
-    which = TacModel(model)
+    try:
+        which = TacModel(model)
+    except ValueError:
+        raise InvalidValueError(
+            field="model", value=model, expected=f"one of {[m.value for m in TacModel]}"
+        ) from None
     if which is TacModel.AUTO:
         which = TacModel.BI if t.size >= 5 else TacModel.MONO
     reference = activity[0]
