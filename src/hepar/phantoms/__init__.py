@@ -1,1 +1,139 @@
-"""hepar.phantoms (see DESIGN.md, layer table)."""
+"""Virtual patients and the independent SPECT/CT acquisition simulator (DESIGN.md, phantoms).
+
+No patient data exists in hepar: tests, benchmarks and the demo study use virtual patients.
+
+* Anatomy: :func:`generate_anatomy` (seeded, parametric abdomen with liver lobes, NET
+  metastases, lungs, kidneys, spleen, stomach, vessels, spine and ribs), sampled on any grid.
+* Activity: 177Lu-dotatate kinetics (:func:`draw_lu177_kinetics`), 166Ho scout and treatment
+  (:func:`draw_ho166_distributions`, :func:`planned_treatment_activity_mbq`), true dose by local
+  deposition (:func:`local_deposition_dose_gy`).
+* Acquisition: :func:`simulate_acquisition` with its own fine-grid forward model
+  (:class:`FineGridProjector`), collimator geometry (:class:`Collimator`), camera
+  (:class:`Camera`), spectral model (scatter, 166Ho downscatter/bremsstrahlung, crosstalk),
+  dead time and Poisson noise.
+* Whole patients: :func:`generate_virtual_patient` with the ``tiny`` and ``clinical``
+  presets. Writing files is a use case of ``hepar.services`` (this layer knows no formats).
+"""
+
+from ._acquisition import (
+    AcquisitionProtocol,
+    ScatterModel,
+    SimulatedAcquisition,
+    SimulationOptions,
+    Source,
+    simulate_acquisition,
+)
+from ._anatomy import (
+    STRUCTURE_PROPERTIES,
+    Anatomy,
+    Labels,
+    Lesion,
+    Structure,
+    StructureProperties,
+    TreatedTerritory,
+    generate_anatomy,
+)
+from ._camera import Camera, line_window_fraction
+from ._collimator import LEHR, MEDIUM_ENERGY, Collimator, collimator_for
+from ._dose import LOCAL_DEPOSITION_METHOD, local_deposition_dose_gy
+from ._geometry import ViewPlan, detector_axes, view_plan
+from ._ho166 import (
+    HO166_PRESCRIBED_DOSE_GY,
+    HO166_SCOUT_ACTIVITY_MBQ,
+    HoDistribution,
+    draw_ho166_distributions,
+    planned_treatment_activity_mbq,
+)
+from ._lu177 import (
+    LU177_ACTIVITY_PER_CYCLE_MBQ,
+    Compartment,
+    Lu177Kinetics,
+    draw_lu177_kinetics,
+)
+from ._patient import (
+    DUAL_ISOTOPE_WINDOWS,
+    HO166_PHOTOPEAK,
+    HO166_UPPER_SCATTER,
+    LU177_WINDOWS,
+    PatientOptions,
+    ScanTruth,
+    Session,
+    VirtualPatient,
+    generate_virtual_patient,
+)
+from ._presets import PRESETS, Preset, PresetName, preset
+from ._projector import EmissionTerm, FineGridProjector, ProjectorOutput
+from ._seeding import SITE_TIMEZONE, check_seed, deterministic_uid, stream, study_epoch
+from ._shapes import Ellipsoid, EllipticCylinder, RibArc, axial_grid
+from ._spectrum import (
+    BroadBackground,
+    broad_background_for,
+    compton_energy_kev,
+    compton_window_fraction,
+)
+
+__all__ = [
+    "DUAL_ISOTOPE_WINDOWS",
+    "HO166_PHOTOPEAK",
+    "HO166_PRESCRIBED_DOSE_GY",
+    "HO166_SCOUT_ACTIVITY_MBQ",
+    "HO166_UPPER_SCATTER",
+    "LEHR",
+    "LOCAL_DEPOSITION_METHOD",
+    "LU177_ACTIVITY_PER_CYCLE_MBQ",
+    "LU177_WINDOWS",
+    "MEDIUM_ENERGY",
+    "PRESETS",
+    "SITE_TIMEZONE",
+    "STRUCTURE_PROPERTIES",
+    "AcquisitionProtocol",
+    "Anatomy",
+    "BroadBackground",
+    "Camera",
+    "Collimator",
+    "Compartment",
+    "Ellipsoid",
+    "EllipticCylinder",
+    "EmissionTerm",
+    "FineGridProjector",
+    "HoDistribution",
+    "Labels",
+    "Lesion",
+    "Lu177Kinetics",
+    "PatientOptions",
+    "Preset",
+    "PresetName",
+    "ProjectorOutput",
+    "RibArc",
+    "ScanTruth",
+    "ScatterModel",
+    "Session",
+    "SimulatedAcquisition",
+    "SimulationOptions",
+    "Source",
+    "Structure",
+    "StructureProperties",
+    "TreatedTerritory",
+    "ViewPlan",
+    "VirtualPatient",
+    "axial_grid",
+    "broad_background_for",
+    "check_seed",
+    "collimator_for",
+    "compton_energy_kev",
+    "compton_window_fraction",
+    "detector_axes",
+    "deterministic_uid",
+    "draw_ho166_distributions",
+    "draw_lu177_kinetics",
+    "generate_anatomy",
+    "generate_virtual_patient",
+    "line_window_fraction",
+    "local_deposition_dose_gy",
+    "planned_treatment_activity_mbq",
+    "preset",
+    "simulate_acquisition",
+    "stream",
+    "study_epoch",
+    "view_plan",
+]
