@@ -12,7 +12,10 @@ No patient data exists in hepar: tests, benchmarks and the demo study use virtua
   (:class:`Camera`), spectral model (scatter, 166Ho downscatter/bremsstrahlung, crosstalk),
   dead time and Poisson noise.
 * Whole patients: :func:`generate_virtual_patient` with the ``tiny`` and ``clinical``
-  presets. Writing files is a use case of ``hepar.services`` (this layer knows no formats).
+  presets; their clinical record (:func:`generate_clinical_record`, typed records of
+  :mod:`hepar.clinical`); a cohort with screen failures (:func:`cohort_plan`,
+  :func:`screen_failure_candidate`). Writing files is a use case of ``hepar.services`` (this
+  layer knows no file formats).
 """
 
 from ._acquisition import (
@@ -34,6 +37,16 @@ from ._anatomy import (
     generate_anatomy,
 )
 from ._camera import Camera, line_window_fraction
+from ._clinical_record import (
+    ATTESTED_CRITERIA,
+    LAB_REFERENCES,
+    ClinicalRecord,
+    DoseResponseModel,
+    LesionTruth,
+    Outcome,
+    generate_clinical_record,
+)
+from ._cohort import FAILURE_CRITERIA, CohortMember, cohort_plan, screen_failure_candidate
 from ._collimator import LEHR, MEDIUM_ENERGY, Collimator, collimator_for
 from ._dose import LOCAL_DEPOSITION_METHOD, local_deposition_dose_gy
 from ._geometry import ViewPlan, detector_axes, view_plan
@@ -58,8 +71,11 @@ from ._patient import (
     PatientOptions,
     ScanTruth,
     Session,
+    Timeline,
     VirtualPatient,
     generate_virtual_patient,
+    patient_anatomy,
+    patient_timeline,
 )
 from ._presets import PRESETS, Preset, PresetName, preset
 from ._projector import EmissionTerm, FineGridProjector, ProjectorOutput
@@ -73,11 +89,14 @@ from ._spectrum import (
 )
 
 __all__ = [
+    "ATTESTED_CRITERIA",
     "DUAL_ISOTOPE_WINDOWS",
+    "FAILURE_CRITERIA",
     "HO166_PHOTOPEAK",
     "HO166_PRESCRIBED_DOSE_GY",
     "HO166_SCOUT_ACTIVITY_MBQ",
     "HO166_UPPER_SCATTER",
+    "LAB_REFERENCES",
     "LEHR",
     "LOCAL_DEPOSITION_METHOD",
     "LU177_ACTIVITY_PER_CYCLE_MBQ",
@@ -90,8 +109,11 @@ __all__ = [
     "Anatomy",
     "BroadBackground",
     "Camera",
+    "ClinicalRecord",
+    "CohortMember",
     "Collimator",
     "Compartment",
+    "DoseResponseModel",
     "Ellipsoid",
     "EllipticCylinder",
     "EmissionTerm",
@@ -99,7 +121,9 @@ __all__ = [
     "HoDistribution",
     "Labels",
     "Lesion",
+    "LesionTruth",
     "Lu177Kinetics",
+    "Outcome",
     "PatientOptions",
     "Preset",
     "PresetName",
@@ -113,12 +137,14 @@ __all__ = [
     "Source",
     "Structure",
     "StructureProperties",
+    "Timeline",
     "TreatedTerritory",
     "ViewPlan",
     "VirtualPatient",
     "axial_grid",
     "broad_background_for",
     "check_seed",
+    "cohort_plan",
     "collimator_for",
     "compton_energy_kev",
     "compton_window_fraction",
@@ -127,11 +153,15 @@ __all__ = [
     "draw_ho166_distributions",
     "draw_lu177_kinetics",
     "generate_anatomy",
+    "generate_clinical_record",
     "generate_virtual_patient",
     "line_window_fraction",
     "local_deposition_dose_gy",
+    "patient_anatomy",
+    "patient_timeline",
     "planned_treatment_activity_mbq",
     "preset",
+    "screen_failure_candidate",
     "simulate_acquisition",
     "stream",
     "study_epoch",

@@ -51,8 +51,11 @@ __all__ = [
     "PatientOptions",
     "ScanTruth",
     "Session",
+    "Timeline",
     "VirtualPatient",
     "generate_virtual_patient",
+    "patient_anatomy",
+    "patient_timeline",
 ]
 
 #: 166Ho photopeak 81 keV (15 %) and upper scatter 118 keV (12 %) (Stella et al., EJNMMI Phys
@@ -195,6 +198,46 @@ def _at_local(day: datetime, hour: float) -> datetime:
     return day.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(hours=hour)
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """Administration and scan times of a patient (site time zone)."""
+
+    lu177_cycles: tuple[datetime, ...]
+    scout: datetime
+    treatment: datetime
+    scout_scan: datetime
+    treatment_scan: datetime
+
+
+def patient_timeline(seed: int, weeks_after_last_cycle: float | None = None) -> Timeline:
+    """The patient's calendar, from its seed (see the module docstring)."""
+    timing = stream(seed, "timeline")
+    epoch = study_epoch(seed)
+    cycles = tuple(_at_local(epoch + timedelta(weeks=8 * k, days=int(timing.integers(-3, 4))),
+                             10.0) for k in range(4))
+    weeks = weeks_after_last_cycle
+    weeks = float(timing.uniform(8.0, 12.0)) if weeks is None else weeks
+    if not 0 < weeks <= 52:
+        raise InvalidValueError(field="weeks_after_last_cycle", value=weeks,
+                                expected="more than 0 and at most 52 weeks")
+    treatment_day = cycles[-1] + timedelta(weeks=weeks)
+    treatment = _at_local(treatment_day, 11.0)
+    scout = _at_local(treatment_day - timedelta(days=int(timing.integers(7, 15))), 11.0)
+    return Timeline(cycles, scout, treatment,
+                    scout + timedelta(hours=float(timing.uniform(2.0, 4.0))),
+                    treatment + timedelta(hours=float(timing.uniform(20.0, 26.0))))
+
+
+def patient_anatomy(seed: int, options: PatientOptions | None = None
+                    ) -> tuple[float, Anatomy]:
+    """Body weight (kg) and anatomy of the patient, from its seed."""
+    options = options or PatientOptions()
+    rng = stream(seed, "anatomy")
+    weight = options.weight_kg or float(np.clip(rng.normal(76.0, 13.0), 48.0, 120.0))
+    return weight, generate_anatomy(rng, n_lesions=options.n_lesions,
+                                    territory=options.territory, weight_kg=weight)
+
+
 def generate_virtual_patient(
     seed: int, preset_name: str = "tiny", options: PatientOptions | None = None
 ) -> VirtualPatient:
@@ -212,26 +255,16 @@ def generate_virtual_patient(
     seed = check_seed(seed)
     p = preset(preset_name)
     options = options or PatientOptions()
-    rng = stream(seed, "anatomy")
-    weight = options.weight_kg or float(np.clip(rng.normal(76.0, 13.0), 48.0, 120.0))
-    anatomy = generate_anatomy(rng, n_lesions=options.n_lesions, territory=options.territory,
-                               weight_kg=weight)
-    # calendar
-    timing = stream(seed, "timeline")
-    epoch = study_epoch(seed)
-    cycles = tuple(_at_local(epoch + timedelta(weeks=8 * k, days=int(timing.integers(-3, 4))),
-                             10.0) for k in range(4))
-    weeks = options.weeks_after_last_cycle
-    weeks = float(timing.uniform(8.0, 12.0)) if weeks is None else weeks
-    treatment_day = cycles[-1] + timedelta(weeks=weeks)
-    treatment_time = _at_local(treatment_day, 11.0)
-    scout_time = _at_local(treatment_day - timedelta(days=int(timing.integers(7, 15))), 11.0)
-    scout_scan = scout_time + timedelta(hours=float(timing.uniform(2.0, 4.0)))
-    treatment_scan = treatment_time + timedelta(hours=float(timing.uniform(18.0, 30.0)))
+    weight, anatomy = patient_anatomy(seed, options)
+    timeline = patient_timeline(seed, options.weeks_after_last_cycle)
+    cycles = timeline.lu177_cycles
+    scout_time, treatment_time = timeline.scout, timeline.treatment
+    scout_scan, treatment_scan = timeline.scout_scan, timeline.treatment_scan
     lu_scans = [cycles[-1] + timedelta(hours=h) for h in p.lu177_scan_hours]
     # sessions and grids (patient lies identically in every session)
-    sessions_spec = [("lu177", t) for t in lu_scans] + [("scout", scout_scan),
-                                                        ("treatment", treatment_scan)]
+    sessions_spec = [(f"lu177_{h:g}h", t) for h, t in zip(p.lu177_scan_hours, lu_scans,
+                                                           strict=True)]
+    sessions_spec += [("scout", scout_scan), ("treatment", treatment_scan)]
     frame0 = deterministic_uid(seed, "frame", "truth")
     labels = anatomy.labels(_grid(anatomy, p.grid_spacing_mm, frame0))
     ct_labels = anatomy.labels(_ct_grid(anatomy, p, frame0))
@@ -251,8 +284,8 @@ def generate_virtual_patient(
     hu_true = anatomy.ct_numbers(labels)
     sessions: list[Session] = []
     scans: list[ScanTruth] = []
-    for index, (kind, when) in enumerate(sessions_spec):
-        name = f"{kind}{index + 1}" if kind == "lu177" else kind
+    for name, when in sessions_spec:
+        kind = "lu177" if name.startswith("lu177") else name
         frame_uid = deterministic_uid(seed, "frame", name)
         ct_time = when - timedelta(minutes=5)
         ct = _ct(anatomy, ct_labels, p, stream(seed, "ct", name))
@@ -279,10 +312,8 @@ def generate_virtual_patient(
             protocol=protocol, acquisition_start=when, rng=stream(seed, "noise", name),
             options=options.simulation, isotope=isotope,
         )
-        scans.append(ScanTruth(
-            f"lu177_post_cycle4_{p.lu177_scan_hours[index]:g}h" if kind == "lu177"
-            else f"ho166_{kind}", isotope, session, acquisition, activity,
-        ))
+        scan_name = name.replace("lu177", "lu177_cycle4") if kind == "lu177" else f"ho166_{kind}"
+        scans.append(ScanTruth(scan_name, isotope, session, acquisition, activity))
     # true absorbed dose (local deposition)
     density = labels.property_map("density_g_per_ml")
     voxel_ml = labels.grid.voxel_volume_ml
@@ -297,7 +328,7 @@ def generate_virtual_patient(
             np.asarray(lu_tia), "Lu-177", density, voxel_ml),
     }
     return VirtualPatient(
-        seed=seed, preset=p, patient_id=f"HEPAR-V{seed:06d}", weight_kg=round(weight, 1),
+        seed=seed, preset=p, patient_id=f"HEPAR-V{seed:08d}", weight_kg=round(weight, 1),
         anatomy=anatomy, labels=labels, ct_labels=ct_labels, lu177=lu177, scout=scout,
         treatment=treatment, scout_time=scout_time, treatment_time=treatment_time,
         sessions=tuple(sessions), scans=tuple(scans), dose_gy=dose,
