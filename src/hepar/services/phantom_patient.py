@@ -165,9 +165,8 @@ def patient_truth(patient: VirtualPatient) -> dict[str, Any]:
         scans.append({
             "name": scan.name, "isotope": scan.isotope, "session": scan.session.name,
             "acquisition_start": _iso(scan.acquisition_start),
-            "activity_in_fov_mbq": round(scan.activity_in_fov_mbq, 4),
-            "activity_in_fov_by_nuclide_mbq": {k: round(v, 6) for k, v in
-                                               acq.activity_in_fov_mbq.items()},
+            "activity_in_fov_mbq": scan.activity_in_fov_mbq,
+            "activity_in_fov_by_nuclide_mbq": dict(acq.activity_in_fov_mbq),
             "frame_of_reference_uid": scan.session.frame_of_reference_uid,
             "n_views": proj.n_views, "frame_duration_s": proj.frame_duration_s,
             "detector_matrix": list(proj.detector_shape),
