@@ -21,7 +21,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
-	$(BIN)/hepar demo --out demo-output
+	$(BIN)/hepar demo --out demo-output --overwrite
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks
