@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,9 @@ class _Frame:
     activity: NDArray[np.float32]
     body_t: tuple[float, float]
     boxes: list[tuple[slice, slice, slice] | None]
+    shared: dict[tuple[int, float, float], tuple[NDArray[np.float32], ...]] = field(
+        default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True)
@@ -308,15 +312,6 @@ class FineGridProjector:
         rr = np.hypot(*np.meshgrid(x, y, indexing="xy"))
         support = float(rr[body].max(initial=0.0)) + self.s
         self._frame(support)
-        # blur room (4 sigma of the farthest plane) beside the activity, in fine pixels
-        farthest = support + (support + clearance_mm if radius_mm is None
-                              else float(np.max(radius_mm)))
-        max_sigma = 0.0
-        for term in primary:
-            max_sigma = max(max_sigma, math.sqrt(
-                float(term.variance_mm2(np.asarray(farthest)))
-                + (term.intrinsic_fwhm_mm / _FWHM_PER_SIGMA) ** 2))
-        self.pad = math.ceil(4.0 * max_sigma / self.s) if blur and primary else 0
         pull_x = np.ascontiguousarray(basis.transpose(2, 3, 0, 1).reshape(ny * nx, 2 * nz))
         push_x = np.ascontiguousarray(
             np.stack(act).transpose(2, 3, 0, 1).reshape(ny * nx, len(act) * nz)
@@ -403,9 +398,10 @@ class FineGridProjector:
             )
         depth = -self.t if flipped else self.t  # towards the detector
         distance = radius - depth
-        # attenuated emission of each (source, energy), inside the source's box
+        # attenuated emission of each (source, energy), inside the source's box. The
+        # transmission towards -t (flipped head) is exp(-mu . cum); towards +t it is
+        # exp(-mu . total) / exp(-mu . cum): one exponential per sample serves both heads.
         cache: dict[tuple[int, float, float], tuple[NDArray[F32], NDArray[F32]]] = {}
-        paths: dict[int, NDArray[F32]] = {}
 
         def attenuated(term: EmissionTerm) -> tuple[NDArray[F32], NDArray[F32]] | None:
             box = frame.boxes[term.source]
@@ -414,16 +410,24 @@ class FineGridProjector:
             key = (term.source, term.mu_water_per_mm, term.mu_bone_slope_per_mm)
             if key not in cache:
                 bt, bu, bz = box
-                if term.source not in paths:
-                    part = frame.cum[:, bt, bu, bz]
-                    paths[term.source] = part if flipped else frame.total[:, :, bu, bz] - part
-                path = paths[term.source]
-                mfp = path[0] * F32(term.mu_water_per_mm)
-                if term.mu_bone_slope_per_mm:
-                    mfp += path[1] * F32(term.mu_bone_slope_per_mm)
-                emitted = np.exp(-mfp)
-                emitted *= frame.activity[bt, bu, term.source, bz]
-                cache[key] = (emitted, mfp)
+                with frame.lock:
+                    if key not in frame.shared:
+                        a, b = F32(term.mu_water_per_mm), F32(term.mu_bone_slope_per_mm)
+                        mfp_back = frame.cum[0, bt, bu, bz] * a
+                        mfp_all = frame.total[0, :, bu, bz] * a
+                        if b:
+                            mfp_back += frame.cum[1, bt, bu, bz] * b
+                            mfp_all += frame.total[1, :, bu, bz] * b
+                        frame.shared[key] = (mfp_back, np.exp(-mfp_back), mfp_all,
+                                             np.exp(-mfp_all))
+                    mfp_back, back, mfp_all, through = frame.shared[key]
+                activity = frame.activity[bt, bu, term.source, bz]
+                if flipped:
+                    cache[key] = (activity * back, mfp_back)
+                else:
+                    emitted = np.divide(through, back)
+                    emitted *= activity
+                    cache[key] = (emitted, mfp_all - mfp_back)
             return cache[key]
 
         targets = (out.primary, out.scatter_source, out.background_source)
@@ -456,7 +460,12 @@ class FineGridProjector:
         t0, t1 = min(b[0].start for b in present), max(b[0].stop for b in present)
         u0, u1 = min(b[1].start for b in present), max(b[1].stop for b in present)
         z0, z1 = min(b[2].start for b in present), max(b[2].stop for b in present)
-        pad = self.pad
+        pad = 0  # blur room beside the box: 4 sigma of this view's farthest plane
+        if blur:
+            farthest = np.asarray(float(np.max(distance[t0:t1])))
+            pad = max(math.ceil(4.0 * math.sqrt(
+                float(term.variance_mm2(farthest))
+                + (term.intrinsic_fwhm_mm / _FWHM_PER_SIGMA) ** 2) / self.s) for term in terms)
         stack = np.zeros((len(terms), t1 - t0, u1 - u0 + 2 * pad, z1 - z0 + 2 * pad), F32)
         for c, (term, box) in enumerate(zip(terms, boxes, strict=True)):
             if box is None:
