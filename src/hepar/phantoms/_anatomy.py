@@ -387,7 +387,7 @@ def generate_anatomy(
         Number of liver metastases (3 to 12; drawn if not given).
     territory
         ``"right"``, ``"left"`` or ``"whole"``; drawn if not given (55 / 15 / 30 %). With a
-        lobar territory at least one lesion lies outside it.
+        lobar territory the largest lesion lies in it and at least one lesion outside it.
     weight_kg
         Body weight; the body outline scales with the square root of weight / 75 kg.
     """
@@ -461,11 +461,15 @@ def generate_anatomy(
     diameters = np.sort(np.exp(rng.uniform(np.log(10.0), np.log(60.0), n_lesions)))[::-1]
     placed: list[Lesion] = []
     untreated_lobe = {TreatedTerritory.RIGHT: 2, TreatedTerritory.LEFT: 1}.get(territory)
+    treated_lobe = {TreatedTerritory.RIGHT: 1, TreatedTerritory.LEFT: 2}.get(territory)
     for index, diameter in enumerate(diameters):
         radius = float(diameter) / 2.0
-        # the last lesion goes to the untreated lobe if none is there yet
+        # the largest lesion lies in the treated lobe (the lobe is treated for its disease);
+        # the last one goes to the untreated lobe if none is there yet
         want = untreated_lobe if (untreated_lobe and index == n_lesions - 1 and not any(
             p.lobe == ("right" if untreated_lobe == 1 else "left") for p in placed)) else None
+        if index == 0 and treated_lobe:
+            want = treated_lobe
         centre = _lesion_centre(rng, anatomy, radius, placed, want)
         while centre is None and radius > 5.0:
             radius *= 0.8

@@ -1,9 +1,11 @@
 """A virtual study cohort: enrolled patients and candidates who fail named criteria.
 
 :func:`cohort_plan` lists, for a cohort seed, the patients to enrol and the screen failures
-(about one for every three enrolled), each failure breaking one named criterion of the shipped
-protocols (ids of the registry version, NCT02067988). :func:`screen_failure_candidate` builds
-such a candidate: an otherwise eligible screening record with that one fact changed.
+(about one for every three enrolled), each failure breaking one named criterion of both shipped
+protocols (ids of the registry version, NCT02067988; the values also fail the paper-v6
+thresholds: 24 weeks after the last cycle, platelets 40 x 10^9/L).
+:func:`screen_failure_candidate` builds such a candidate: an otherwise eligible screening record
+with that one fact changed.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ __all__ = ["FAILURE_CRITERIA", "CohortMember", "cohort_plan", "screen_failure_ca
 
 #: Criterion id -> what goes wrong (registry protocol, NCT02067988).
 FAILURE_CRITERIA: dict[str, str] = {
-    "I4": "last 177Lu cycle 16 weeks before the planned 166Ho treatment",
+    "I4": "last 177Lu cycle 24 weeks before the planned 166Ho treatment",
     "I6": "WHO performance status 3",
     "I7": "only two measurable liver lesions",
     "E6": "serum bilirubin 2.2 x ULN",
     "E7": "creatinine 240 umol/L (MDRD eGFR below 35 mL/min/1.73 m2)",
     "E8": "ALT 6 x ULN",
-    "E9": "platelet count 80 x 10^9/L",
+    "E9": "platelet count 40 x 10^9/L",
     "E19": "body weight 158 kg",
     "E21": "liver tumour involvement 75 %",
 }
@@ -115,7 +117,7 @@ def screen_failure_candidate(member: CohortMember) -> Candidate:
     change: dict[str, object]
     match member.fails:
         case "I4":
-            last = treatment_day - timedelta(weeks=16)
+            last = treatment_day - timedelta(weeks=24)
             shifted = [LutetiumCycle(administered_on=last - timedelta(weeks=8 * (3 - k)),
                                      activity_mbq=7400.0) for k in range(4)]
             change = {"lutetium_cycles": shifted}
@@ -133,7 +135,7 @@ def screen_failure_candidate(member: CohortMember) -> Candidate:
             uln = refs["alt"].uln or 45.0
             change = {"labs": _set_lab(candidate.labs, "alt", round(6.0 * uln))}
         case "E9":
-            change = {"labs": _set_lab(candidate.labs, "platelets", 80.0)}
+            change = {"labs": _set_lab(candidate.labs, "platelets", 40.0)}
         case "E19":
             change = {"weight_kg": 158.0}
         case _:  # "E21"
