@@ -219,6 +219,19 @@ def test_geometry_follows_the_dicom_angle_convention():
     assert centroid[0] < 15.5 < centroid[2]  # mirrored for the anterior head
     peak = [float(views[v].max()) for v in range(4)]
     assert peak[1] == max(peak)  # nearest head: the sharpest image
+    # the recorded detector geometry maps the source to where its image is (head 1, view 0)
+    geometry = result.projections.metadata["detector_geometry"][0]
+    origin = np.array(geometry["image_position_patient"])
+    iop = np.array(geometry["image_orientation_patient"])
+    along_row, down_column = iop[:3], iop[3:]
+    source = np.array(grid.world_mm((5, 40, 70)))  # LPS (x, y, z)
+    column = float((source - origin) @ along_row) / camera.pixel_mm
+    row = float((source - origin) @ down_column) / camera.pixel_mm
+    image = views[0]
+    rows, columns = np.arange(32), np.arange(32)
+    assert float((image.sum(axis=1) * rows).sum() / image.sum()) == pytest.approx(row, abs=0.05)
+    assert float((image.sum(axis=0) * columns).sum() / image.sum()) == pytest.approx(column,
+                                                                                    abs=0.05)
 
 
 def test_poisson_noise_is_seeded_and_has_poisson_statistics():

@@ -51,7 +51,7 @@ from hepar.physics import hu_to_mu_per_cm, nuclide
 from hepar.spect import EnergyWindow, Projections
 
 from ._camera import Camera
-from ._geometry import view_plan
+from ._geometry import detector_axes, view_plan
 from ._projector import EmissionTerm, FineGridProjector
 from ._spectrum import broad_background_for, compton_window_fraction
 
@@ -383,18 +383,36 @@ def simulate_acquisition(
         counts = rng.poisson(expected).astype(np.uint32)
     else:
         counts = expected
+    # where the first frame of each head lies in patient space (DICOM Detector Information:
+    # ImagePositionPatient of its upper-left pixel on the collimator face, and its orientation)
+    half = (camera.matrix - 1) / 2.0 * pixel
+    heads = []
+    for head in range(1, camera.n_heads + 1):
+        first = int(np.nonzero(plan.detector_of_view == head)[0][0])
+        normal, column = detector_axes(float(plan.angles_deg[first]))
+        n3, c3 = np.array([normal[0], normal[1], 0.0]), np.array([column[0], column[1], 0.0])
+        corner = (np.array([axis[0], axis[1], float(centre[2])]) + radii[first] * n3
+                  - half * c3 + half * np.array([0.0, 0.0, 1.0]))
+        heads.append({"detector": head,
+                      "image_position_patient": [round(float(v), 4) for v in corner],
+                      "image_orientation_patient": [round(float(c3[0]), 12),
+                                                    round(float(c3[1]), 12), 0.0,
+                                                    0.0, 0.0, -1.0]})
     projections = Projections(
         counts=counts, angles_deg=plan.angles_deg, detector_of_view=plan.detector_of_view,
         windows=tuple(protocol.windows), pixel_spacing_mm=(pixel, pixel),
         acquisition_start=acquisition_start, frame_duration_s=duration, radius_mm=radii,
         isotope=isotope or names[0], frame_of_reference_uid=hu.frame_of_reference_uid,
         metadata={"series_description": protocol.name, "simulated": True,
-                  "collimator": camera.collimator.name},
+                  "collimator": camera.collimator.name,
+                  "rotation_axis_lps_mm": [axis[0], axis[1], float(centre[2])],
+                  "detector_geometry": heads},
     )
     model = {
         "projector": "fine-grid frame sampling (hepar.phantoms.FineGridProjector)",
         "grid_spacing_mm": hu.spacing_mm[0],
         "rotation_axis_lps_mm": [axis[0], axis[1], float(centre[2])],
+        "detector_geometry": heads,
         "collimator": camera.collimator.name,
         "scatter_build_up_per_mfp": scatter_model.build_up_per_mfp if options.scatter else 0.0,
         "options": {k: getattr(options, k) for k in (
