@@ -1,4 +1,4 @@
-"""``hepar info``: the JSON contract (docs/cli-info.md), the table, one-line errors."""
+"""``hepar info``: the JSON contract (README.md, hepar info), the table, one-line errors."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hepar.spect import EnergyWindow, Projections
 
 FRAME = "2.25.99887766554433221100"
 
-#: The keys of ``hepar info --json`` (docs/cli-info.md); every key is always present.
+#: The keys of ``hepar info --json`` (README.md, hepar info); every key is always present.
 CONTRACT_KEYS = [
     "path", "kind", "modality", "sop_class", "shape", "spacing_mm", "origin_lps_mm",
     "orientation", "unit", "energy_windows", "isotope", "acquisition_start", "frame_duration_s",

@@ -1,4 +1,4 @@
-"""``hepar phantom``: the command-line contract (docs/cli-phantom.md)."""
+"""``hepar phantom``: the command-line contract (README.md, hepar phantom)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class FileKind(StrEnum):
 class FileDescription:
     """A format-independent description of a file or series (the ``hepar info --json`` record).
 
-    Fields that do not apply are None (or empty lists); see docs/cli-info.md for each key.
+    Fields that do not apply are None (or empty lists); see the README (hepar info) for each key.
     """
 
     path: str

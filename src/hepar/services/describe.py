@@ -20,7 +20,7 @@ def describe(path: str | Path, *, series_uid: str | None = None) -> dict[str, An
     ``name``, ``lower_kev``, ``upper_kev``), ``isotope``, ``acquisition_start`` (ISO 8601),
     ``frame_duration_s``, ``n_views``, ``n_detectors``, ``regions``, ``frame_of_reference_uid``,
     ``study_instance_uid``, ``series_instance_uid``, ``n_files``, ``warnings``. See
-    docs/cli-info.md.
+    the README (hepar info).
 
     Raises
     ------
