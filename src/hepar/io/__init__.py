@@ -4,7 +4,10 @@ Readers turn files into the typed records of the science layers (:class:`~hepar.
 :class:`~hepar.imaging.Mask`, :class:`~hepar.spect.Projections`) and are lenient: what they can
 handle they note as a :class:`~hepar.errors.HeparWarning` and record in ``metadata["warnings"]``.
 Writers are strict: a value the format cannot hold raises before anything is written, and files
-appear whole or not at all.
+appear whole or not at all. Writers are also reproducible: given a ``series_instance_uid`` and a
+``creation_datetime``, they derive every other UID from the series UID (SOP Instance UIDs,
+Dimension Organization UID) and write no clock time, so the same inputs give byte-identical
+files; without them, each write gets fresh UIDs and the time of writing.
 
 =============================  ===============================================================
 CT series (folder)             :func:`read_ct_series`, :func:`write_ct_series` (HU)

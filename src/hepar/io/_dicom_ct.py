@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from hepar.imaging import Volume, VolumeUnit, new_frame_of_reference_uid
 
 from ._dicom_common import fmt_ds, fmt_ds_list, strictly
 from ._dicom_series import SliceStack, scan_series
-from ._dicom_time import dicom_datetime, format_timezone_offset
+from ._dicom_time import dicom_datetime, format_timezone_offset, require_aware
 from ._dicom_write import StudyInfo, base_dataset, save_atomically
 
 __all__ = ["CT_RESCALE_INTERCEPT_HU", "read_ct_series", "series_metadata", "write_ct_series"]
@@ -177,6 +177,7 @@ def write_ct_series(
     series_number: int = 1,
     series_instance_uid: str | None = None,
     acquisition_datetime: datetime | None = None,
+    creation_datetime: datetime | None = None,
     patient_position: str = "HFS",
 ) -> list[Path]:
     """Write a HU volume as a CT series, one CT Image Storage file per slice.
@@ -193,8 +194,14 @@ def write_ct_series(
         A new or empty folder; the files appear together or not at all.
     study
         Patient and study attributes (share one ``StudyInfo`` across a session's objects).
+    series_instance_uid
+        The series' UID (a new one if not given). Slice *k* gets InstanceNumber *k* and a SOP
+        Instance UID derived from the series UID and *k* (a ``2.25`` name-based UUID), so the
+        same volume written with the same series UID and times gives identical files.
     acquisition_datetime
-        Timezone-aware AcquisitionDate/Time, if known.
+        Timezone-aware AcquisitionDate/Time, if known; also Content and Series date and time.
+    creation_datetime
+        Timezone-aware InstanceCreationDate/Time (the time of writing if not given).
     patient_position
         PatientPosition (``"HFS"``: head first, supine).
 
@@ -215,11 +222,8 @@ def write_ct_series(
             field="volume.unit", value=volume.unit.value,
             expected="'HU' (CT Image Storage holds Hounsfield units)",
         )
-    if acquisition_datetime is not None and acquisition_datetime.tzinfo is None:
-        raise InvalidValueError(
-            field="acquisition_datetime", value=acquisition_datetime.isoformat(),
-            expected="a timezone-aware datetime",
-        )
+    require_aware("acquisition_datetime", acquisition_datetime)
+    require_aware("creation_datetime", creation_datetime)
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InvalidValueError(
@@ -234,6 +238,7 @@ def write_ct_series(
             "series_number": series_number,
             "series_description": series_description,
             "content_datetime": acquisition_datetime,
+            "creation_datetime": creation_datetime or datetime.now(UTC),
         },
         "patient_position": patient_position,
         "acquisition_datetime": acquisition_datetime,

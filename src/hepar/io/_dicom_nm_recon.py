@@ -30,7 +30,7 @@ from hepar.imaging import Volume, VolumeUnit, affine_from_geometry, new_frame_of
 from hepar.spect import EnergyWindow
 
 from ._dicom_common import Notes, fmt_ds, fmt_ds_list, orientation_from_iop, read_dataset, strictly
-from ._dicom_time import dicom_datetime
+from ._dicom_time import dicom_datetime, require_aware
 from ._dicom_write import (
     StudyInfo,
     base_dataset,
@@ -95,6 +95,7 @@ def write_nm_reconstruction(
     series_description: str = "SPECT reconstruction",
     series_number: int = 3,
     series_instance_uid: str | None = None,
+    creation_datetime: datetime | None = None,
 ) -> Path:
     """Write a reconstructed SPECT volume as one NM Image Storage RECON TOMO file.
 
@@ -111,7 +112,13 @@ def write_nm_reconstruction(
     isotope, windows
         The radionuclide and the energy window(s) reconstructed, if known.
     acquisition_datetime
-        Timezone-aware start of the acquisition reconstructed, if known.
+        Timezone-aware start of the acquisition reconstructed, if known; also Content and
+        Series date and time.
+    series_instance_uid
+        The series' UID (a new one if not given); the SOP Instance UID is derived from it, so
+        the same volume written with the same series UID and times gives identical files.
+    creation_datetime
+        Timezone-aware InstanceCreationDate/Time (the time of writing if not given).
 
     Raises
     ------
@@ -125,6 +132,8 @@ def write_nm_reconstruction(
             field="volume.unit", value=volume.unit.value,
             expected=f"one of {[u.value for u in NM_UNIT_CODES]} for an NM reconstruction",
         )
+    require_aware("acquisition_datetime", acquisition_datetime)
+    require_aware("creation_datetime", creation_datetime)
     values = np.asarray(volume.array, dtype=float)
     if not np.all(np.isfinite(values)):
         raise InvalidValueError(field="volume.array", value="NaN or infinite",
@@ -136,6 +145,7 @@ def write_nm_reconstruction(
         sop_class_uid=NuclearMedicineImageStorage, modality="NM", study=study or StudyInfo(),
         series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
         series_description=series_description, content_datetime=acquisition_datetime,
+        creation_datetime=creation_datetime,
     )
     dataset.ImageType = ["ORIGINAL", "PRIMARY", "RECON TOMO", "EMISSION"]
     if acquisition_datetime is not None:

@@ -13,7 +13,13 @@ from hepar.errors import InvalidValueError
 
 from ._dicom_common import Notes
 
-__all__ = ["as_timezone", "dicom_datetime", "format_timezone_offset"]
+__all__ = [
+    "as_timezone",
+    "dicom_datetime",
+    "format_dicom_datetime",
+    "format_timezone_offset",
+    "require_aware",
+]
 
 
 def as_timezone(tz: tzinfo | str) -> tzinfo:
@@ -47,6 +53,25 @@ def format_timezone_offset(moment: datetime) -> str:
     sign = "-" if seconds < 0 else "+"
     hours, minutes = divmod(abs(seconds) // 60, 60)
     return f"{sign}{hours:02d}{minutes:02d}"
+
+
+def require_aware(name: str, moment: datetime | None) -> None:
+    """Raise if ``moment`` (the parameter ``name``) is a naive datetime; ``None`` passes."""
+    if moment is not None and moment.utcoffset() is None:
+        raise InvalidValueError(
+            field=name, value=moment.isoformat(), expected="a timezone-aware datetime"
+        )
+
+
+def format_dicom_datetime(moment: datetime) -> str:
+    """A DICOM DT value with its offset (``YYYYMMDDHHMMSS+HHMM``) for an aware datetime.
+
+    Examples
+    --------
+    >>> format_dicom_datetime(datetime(2016, 5, 3, 10, 15, 30, tzinfo=timezone(timedelta(hours=2))))
+    '20160503101530+0200'
+    """
+    return moment.strftime("%Y%m%d%H%M%S") + format_timezone_offset(moment)
 
 
 _TZ_PATTERN = re.compile(r"^([+-])(\d{2})(\d{2})$")

@@ -8,7 +8,7 @@ import contextlib
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from hepar import __version__
 from hepar.errors import InvalidValueError
 
 from ._dicom_common import fmt_ds_list, strict_writing
-from ._dicom_time import format_timezone_offset
+from ._dicom_time import format_timezone_offset, require_aware
+from ._dicom_uids import sop_instance_uid
 
 __all__ = [
     "IMPLEMENTATION_VERSION_NAME",
@@ -67,11 +68,7 @@ class StudyInfo:
     study_description: str = "HEPAR PLUS"
 
     def __post_init__(self) -> None:
-        if self.study_datetime is not None and self.study_datetime.tzinfo is None:
-            raise InvalidValueError(
-                field="study_datetime", value=self.study_datetime.isoformat(),
-                expected="a timezone-aware datetime",
-            )
+        require_aware("study_datetime", self.study_datetime)
 
 
 def orientation_values(
@@ -106,11 +103,15 @@ def base_dataset(
     series_description: str,
     instance_number: int = 1,
     content_datetime: datetime | None = None,
+    creation_datetime: datetime | None = None,
 ) -> Dataset:
     """A data set with file meta, SOP Common, Patient, General Study, Series and Equipment.
 
-    ``content_datetime`` (aware) sets Content and Series date and time (now if not given); all
-    dates and times are written in its timezone, named once by TimezoneOffsetFromUTC.
+    The SOP Instance UID is derived from the series UID and ``instance_number``
+    (:func:`~hepar.io._dicom_uids.sop_instance_uid`). ``creation_datetime`` (aware) sets
+    InstanceCreationDate/Time (now if not given); ``content_datetime`` (aware) sets Content and
+    Series date and time (the creation time if not given). All dates and times are written at
+    the UTC offset of the content time, named once by TimezoneOffsetFromUTC.
     """
     if not study.patient_id:
         raise InvalidValueError(field="study.patient_id", value=study.patient_id,
@@ -126,27 +127,26 @@ def base_dataset(
         if len(text) > limit:
             raise InvalidValueError(field=name, value=text,
                                     expected=f"at most {limit} characters (DICOM {vr})")
-    if content_datetime is not None and content_datetime.tzinfo is None:
-        raise InvalidValueError(
-            field="content_datetime", value=content_datetime.isoformat(),
-            expected="a timezone-aware datetime",
-        )
-    zone = content_datetime.tzinfo if content_datetime is not None else UTC
-    now = datetime.now(zone)
-    when = content_datetime or now
+    require_aware("content_datetime", content_datetime)
+    require_aware("creation_datetime", creation_datetime)
+    created = creation_datetime or datetime.now(UTC)
+    when = content_datetime or created
+    # one fixed offset for every date and time of the object (TimezoneOffsetFromUTC names it)
+    zone = timezone(when.utcoffset() or timedelta(0))
+    when, created = when.astimezone(zone), created.astimezone(zone)
     study_when = (study.study_datetime or when).astimezone(zone)
     dataset = Dataset()
     dataset.file_meta = FileMetaDataset()
     dataset.file_meta.MediaStorageSOPClassUID = UID(sop_class_uid)
-    sop_instance_uid = generate_uid()
-    dataset.file_meta.MediaStorageSOPInstanceUID = sop_instance_uid
+    instance_uid = UID(sop_instance_uid(series_instance_uid, instance_number))
+    dataset.file_meta.MediaStorageSOPInstanceUID = instance_uid
     dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     dataset.file_meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     dataset.SpecificCharacterSet = "ISO_IR 192"
     dataset.SOPClassUID = sop_class_uid
-    dataset.SOPInstanceUID = sop_instance_uid
-    dataset.InstanceCreationDate = now.strftime("%Y%m%d")
-    dataset.InstanceCreationTime = now.strftime("%H%M%S")
+    dataset.SOPInstanceUID = instance_uid
+    dataset.InstanceCreationDate = created.strftime("%Y%m%d")
+    dataset.InstanceCreationTime = created.strftime("%H%M%S")
     dataset.TimezoneOffsetFromUTC = format_timezone_offset(when)
     # Patient
     dataset.PatientName = study.patient_name

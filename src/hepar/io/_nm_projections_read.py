@@ -28,10 +28,10 @@ from numpy.typing import NDArray
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 
-from hepar.errors import DicomFormatError
+from hepar.errors import DicomFormatError, GeometryError
 from hepar.spect import Projections
 
-from ._dicom_common import Notes, read_dataset
+from ._dicom_common import Notes, orientation_from_iop, read_dataset
 from ._dicom_time import dicom_datetime
 from ._nm_common import (
     item_number,
@@ -158,6 +158,38 @@ def _radius(
     return radius
 
 
+def _detector_geometry(
+    dataset: Dataset, n_detectors: int, notes: Notes, source: str
+) -> list[dict[str, Any]]:
+    """Each detector's first-frame ImagePositionPatient and ImageOrientationPatient from
+    DetectorInformationSequence (PS3.3 C.8.4.11), where present and valid (else noted)."""
+    geometry = []
+    detectors = dataset.get("DetectorInformationSequence") or []
+    for number, item in enumerate(detectors[:n_detectors], start=1):
+        position, orientation = item.get("ImagePositionPatient"), item.get(
+            "ImageOrientationPatient")
+        if not position and not orientation:
+            continue
+        where = f"DetectorInformationSequence[{number}]"
+        try:
+            row, col = orientation_from_iop(orientation or None, source=source,
+                                            field=f"{where}.ImageOrientationPatient")
+        except GeometryError as error:
+            notes.warn(f"{error.field} = {error.value}: not two orthogonal unit vectors; "
+                       "detector geometry not read")
+            continue
+        if not position or len(position) != 3:
+            notes.warn(f"{where}.ImagePositionPatient = {position}: not x, y, z; detector "
+                       "geometry not read")
+            continue
+        geometry.append({
+            "detector": number,
+            "image_position_patient": [float(v) for v in position],
+            "image_orientation_patient": [float(v) for v in (*row, *col)],
+        })
+    return geometry
+
+
 def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read SPECT projections from a DICOM NM TOMO file.
 
@@ -173,7 +205,10 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
     -------
     Projections
         Counts (float64) per (window, view, row, column), views detector by detector; angles in
-        [0, 360); ``metadata`` holds UIDs, manufacturer, collimator and the reading ``warnings``.
+        [0, 360); ``metadata`` holds UIDs, manufacturer, collimator, ``detector_geometry``
+        (each detector's first-frame ``image_position_patient`` and
+        ``image_orientation_patient`` from DetectorInformationSequence, where the file has them)
+        and the reading ``warnings``.
 
     Raises
     ------
@@ -236,6 +271,9 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
     detectors = dataset.get("DetectorInformationSequence") or []
     if detectors and detectors[0].get("CollimatorGridName"):
         metadata["collimator"] = str(detectors[0].CollimatorGridName)
+    geometry = _detector_geometry(dataset, n_detectors, notes, source)
+    if geometry:
+        metadata["detector_geometry"] = geometry
     projections = Projections(
         counts=counts,
         angles_deg=_angles(dataset, keys, n_detectors, notes, source),

@@ -6,11 +6,15 @@ EnergyWindowVector \\ DetectorVector \\ RotationVector \\ AngularViewVector (Tab
 index varying fastest), energy windows in EnergyWindowInformationSequence, each detector's
 StartAngle and RadialPosition in DetectorInformationSequence, the rotation (StartAngle,
 AngularStep, RotationDirection, ScanArc, ActualFrameDuration, NumberOfFramesInRotation) in
-RotationInformationSequence and the radionuclide as a CID 18 code.
+RotationInformationSequence and the radionuclide as a CID 18 code. Where the projections know
+where each detector's first frame lies in patient space (``metadata["detector_geometry"]``), its
+ImagePositionPatient and ImageOrientationPatient go into DetectorInformationSequence too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +24,11 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import NuclearMedicineImageStorage, generate_uid
 
-from hepar.errors import InvalidValueError
+from hepar.errors import GeometryError, InvalidValueError
 from hepar.spect import Projections
 
-from ._dicom_common import fmt_ds, fmt_ds_list, strictly
+from ._dicom_common import fmt_ds, fmt_ds_list, orientation_from_iop, strictly
+from ._dicom_time import require_aware
 from ._dicom_write import StudyInfo, base_dataset, save_atomically, set_nm_patient_orientation
 from ._nm_common import energy_window_sequence, radiopharmaceutical_sequence
 
@@ -113,18 +118,68 @@ def _frame_duration_ms(projections: Projections) -> int:
     return round(milliseconds)
 
 
+def _numbers(value: Any) -> NDArray[np.float64] | None:
+    """``value`` as a flat array of finite floats, or None if it is not one."""
+    try:
+        numbers = np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return None
+    return numbers if value is not None and np.all(np.isfinite(numbers)) else None
+
+
+def _detector_geometry(
+    entries: Any, n_detectors: int
+) -> dict[int, tuple[list[str], list[str]]]:
+    """ImagePositionPatient and ImageOrientationPatient (DS strings) by detector number, from
+    ``metadata["detector_geometry"]`` (checked: strict writing)."""
+    if entries is None:
+        return {}
+    where = 'projections.metadata["detector_geometry"]'
+    if isinstance(entries, Mapping) or not isinstance(entries, Sequence):
+        raise InvalidValueError(
+            field=where, value=type(entries).__name__,
+            expected="a list of {detector, image_position_patient, image_orientation_patient}",
+        )
+    found: dict[int, tuple[list[str], list[str]]] = {}
+    for index, entry in enumerate(entries):
+        field = f"{where}[{index}]"
+        detector = entry.get("detector") if isinstance(entry, Mapping) else None
+        if (not isinstance(detector, int | np.integer) or isinstance(detector, bool)
+                or not 1 <= detector <= n_detectors or int(detector) in found):
+            raise InvalidValueError(
+                field=f"{field}.detector", value=detector,
+                expected=f"a detector number from 1 to {n_detectors}, each at most once",
+            )
+        position = _numbers(entry.get("image_position_patient"))
+        if position is None or position.shape != (3,):
+            raise GeometryError(
+                field=f"{field}.image_position_patient", value=entry.get("image_position_patient"),
+                expected="three finite numbers: x, y, z (LPS, mm) of the first frame's upper-left "
+                "pixel",
+            )
+        orientation = _numbers(entry.get("image_orientation_patient"))
+        row, col = orientation_from_iop(
+            None if orientation is None else orientation.tolist(),
+            source="", field=f"{field}.image_orientation_patient",
+        )
+        found[int(detector)] = (fmt_ds_list(position), fmt_ds_list(np.concatenate([row, col])))
+    return found
+
+
 def _detector_items(
-    projections: Projections, groups: list[NDArray[np.int_]]
+    projections: Projections, groups: list[NDArray[np.int_]],
+    geometry: dict[int, tuple[list[str], list[str]]],
 ) -> DicomSequence:
     items = []
     collimator = str(projections.metadata.get("collimator", ""))[:16]
-    for group in groups:
+    for number, group in enumerate(groups, start=1):
+        position, orientation = geometry.get(number, ("", ""))
         item = Dataset()
         item.CollimatorGridName = collimator
         item.CollimatorType = ""
         item.FocalDistance = ""
-        item.ImagePositionPatient = ""
-        item.ImageOrientationPatient = ""
+        item.ImagePositionPatient = position
+        item.ImageOrientationPatient = orientation
         item.StartAngle = fmt_ds(projections.angles_deg[group[0]] % 360.0)
         if projections.radius_mm is not None:
             item.RadialPosition = fmt_ds_list(projections.radius_mm[group])
@@ -154,6 +209,7 @@ def write_nm_projections(
     series_description: str = "SPECT projections",
     series_number: int = 2,
     series_instance_uid: str | None = None,
+    creation_datetime: datetime | None = None,
 ) -> Path:
     """Write projections as a DICOM NM TOMO multi-frame file (NM Image Storage).
 
@@ -164,11 +220,23 @@ def write_nm_projections(
     Parameters
     ----------
     projections
-        Counts per (window, view, row, column): whole numbers from 0 to 65535.
+        Counts per (window, view, row, column): whole numbers from 0 to 65535. Its
+        ``metadata["detector_geometry"]``, if present, places each detector's first frame in
+        patient space: a list of ``{"detector": d, "image_position_patient": [x, y, z],
+        "image_orientation_patient": [row x, y, z, column x, y, z]}`` (LPS, mm; the position
+        of the upper-left pixel), written to that detector's DetectorInformationSequence item
+        (PS3.3 C.8.4.11). Detectors not listed keep these attributes empty.
     path
         File to write (replaced atomically).
     study
         Patient and study attributes; share one ``StudyInfo`` with the CT of the session.
+    series_instance_uid
+        The series' UID (a new one if not given); the SOP Instance UID is derived from it, so
+        the same projections written with the same series UID and ``creation_datetime`` give
+        identical files.
+    creation_datetime
+        Timezone-aware InstanceCreationDate/Time (the time of writing if not given); Content
+        and Series date and time are the acquisition start.
 
     Raises
     ------
@@ -176,10 +244,15 @@ def write_nm_projections(
         Counts that are negative, not whole or above 65535 (NM allows 8 or 16 bits); angles not
         evenly stepped per detector; detectors with different numbers of views; a window name
         longer than 16 characters; a frame duration that is not a whole number of ms; an isotope
-        without a CID 18 code.
+        without a CID 18 code; a naive ``creation_datetime``.
+    GeometryError
+        A ``detector_geometry`` entry without three position values or with direction cosines
+        that are not orthogonal unit vectors.
     """
+    require_aware("creation_datetime", creation_datetime)
     stored = _stored_counts(projections.counts)
     groups = _views_by_detector(projections)
+    geometry = _detector_geometry(projections.metadata.get("detector_geometry"), len(groups))
     step = _angular_step(projections, groups)
     duration_ms = _frame_duration_ms(projections)
     start = projections.acquisition_start
@@ -187,6 +260,7 @@ def write_nm_projections(
         sop_class_uid=NuclearMedicineImageStorage, modality="NM", study=study or StudyInfo(),
         series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
         series_description=series_description, content_datetime=start,
+        creation_datetime=creation_datetime,
     )
     dataset.ImageType = ["ORIGINAL", "PRIMARY", "TOMO", "EMISSION"]
     dataset.AcquisitionDate = start.strftime("%Y%m%d")
@@ -217,7 +291,7 @@ def write_nm_projections(
     dataset.RadiopharmaceuticalInformationSequence = radiopharmaceutical_sequence(
         projections.isotope
     )
-    dataset.DetectorInformationSequence = _detector_items(projections, groups)
+    dataset.DetectorInformationSequence = _detector_items(projections, groups, geometry)
     dataset.RotationInformationSequence = DicomSequence(
         [_rotation_item(projections, groups, step, duration_ms)]
     )

@@ -8,6 +8,7 @@ offset is 0). Doses are unsigned 32-bit integers times DoseGridScaling (Gy).
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from hepar.errors import DicomFormatError, GeometryError, InvalidValueError, Uni
 from hepar.imaging import Volume, VolumeUnit, affine_from_geometry, new_frame_of_reference_uid
 
 from ._dicom_common import Notes, fmt_ds, fmt_ds_list, orientation_from_iop, read_dataset, strictly
+from ._dicom_time import require_aware
 from ._dicom_write import StudyInfo, base_dataset, orientation_values, save_atomically
 
 __all__ = ["DOSE_SUMMATION_TYPES", "read_rtdose", "write_rtdose"]
@@ -46,6 +48,7 @@ def write_rtdose(
     series_description: str = "Absorbed dose",
     series_number: int = 4,
     series_instance_uid: str | None = None,
+    creation_datetime: datetime | None = None,
 ) -> Path:
     """Write an absorbed-dose map in Gy as DICOM RT Dose (DoseUnits GY, DoseType PHYSICAL).
 
@@ -64,14 +67,23 @@ def write_rtdose(
         Sequence with it: it is written when ``referenced_rt_plan_uid`` is given.
     dose_comment
         Free text (DoseComment, e.g. "local deposition, 166Ho").
+    series_instance_uid
+        The series' UID (a new one if not given); the SOP Instance UID is derived from it, so
+        the same dose written with the same series UID and ``creation_datetime`` gives
+        identical files.
+    creation_datetime
+        Timezone-aware InstanceCreationDate/Time and Content and Series date and time (the
+        time of writing if not given).
 
     Raises
     ------
     UnitMismatchError
         The volume is not in Gy (a ``"HU"`` or ``"Bq/mL"`` volume is not a dose).
     InvalidValueError
-        Negative or non-finite doses; an unknown summation type.
+        Negative or non-finite doses; an unknown summation type; a naive
+        ``creation_datetime``.
     """
+    require_aware("creation_datetime", creation_datetime)
     if volume.unit is not VolumeUnit.GY:
         raise UnitMismatchError(
             field="volume.unit", value=volume.unit.value,
@@ -91,7 +103,7 @@ def write_rtdose(
     dataset = base_dataset(
         sop_class_uid=RTDoseStorage, modality="RTDOSE", study=study or StudyInfo(),
         series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
-        series_description=series_description,
+        series_description=series_description, creation_datetime=creation_datetime,
     )
     dataset.FrameOfReferenceUID = volume.frame_of_reference_uid
     dataset.PositionReferenceIndicator = ""

@@ -11,7 +11,7 @@ identical voxel for voxel, and the ROI volume is kept exactly.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from hepar.imaging import Mask, Volume
 
 from ._contours import fill_polygons, mask_outlines
 from ._dicom_common import Notes, fmt_ds_list, read_dataset, strictly
+from ._dicom_time import require_aware
 from ._dicom_write import StudyInfo, base_dataset, save_atomically
 
 __all__ = ["PLANARITY_TOLERANCE_SLICES", "read_rtstruct", "study_of", "write_rtstruct"]
@@ -104,6 +105,7 @@ def write_rtstruct(
     series_description: str = "Structures",
     series_number: int = 5,
     series_instance_uid: str | None = None,
+    creation_datetime: datetime | None = None,
 ) -> Path:
     """Write masks as a DICOM RT Structure Set, one ROI per mask (voxels with occupancy >= 0.5).
 
@@ -119,12 +121,21 @@ def write_rtstruct(
         Patient and study; by default the study of the masks' DICOM series, else a new one.
     label
         StructureSetLabel (at most 16 characters).
+    series_instance_uid
+        The series' UID (a new one if not given); the SOP Instance UID is derived from it, so
+        the same masks written with the same series UID and ``creation_datetime`` give
+        identical files.
+    creation_datetime
+        Timezone-aware InstanceCreationDate/Time, StructureSetDate/Time and Content and
+        Series date and time (the time of writing if not given).
 
     Raises
     ------
     InvalidValueError
-        No masks, duplicate or over-long names, masks on different frames of reference.
+        No masks, duplicate or over-long names, masks on different frames of reference, a
+        naive ``creation_datetime``.
     """
+    require_aware("creation_datetime", creation_datetime)
     if not masks:
         raise InvalidValueError(field="masks", value=[], expected="at least one mask")
     names = [m.name for m in masks]
@@ -142,12 +153,11 @@ def write_rtstruct(
         sop_class_uid=RTStructureSetStorage, modality="RTSTRUCT",
         study=study or study_of(grid) or StudyInfo(),
         series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
-        series_description=series_description,
+        series_description=series_description, creation_datetime=creation_datetime,
     )
-    now = datetime.now(UTC)
     dataset.StructureSetLabel = label
-    dataset.StructureSetDate = now.strftime("%Y%m%d")
-    dataset.StructureSetTime = now.strftime("%H%M%S")
+    dataset.StructureSetDate = dataset.InstanceCreationDate
+    dataset.StructureSetTime = dataset.InstanceCreationTime
     dataset.ReferencedFrameOfReferenceSequence = _referenced_frame(grid, images)
     rois: list[Dataset] = []
     contours: list[Dataset] = []

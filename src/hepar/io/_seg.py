@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from hepar.errors import DicomFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 
 from ._dicom_common import fmt_ds, fmt_ds_list, strictly
+from ._dicom_time import format_dicom_datetime, format_timezone_offset, require_aware
+from ._dicom_uids import derived_uid, sop_instance_uid
 from ._dicom_write import StudyInfo, save_atomically
 from ._rtstruct import study_of
 
@@ -50,13 +53,16 @@ def _property(name: str) -> tuple[Code, Code]:
     return codes.SCT.Tissue, codes.SCT.Tissue
 
 
-def _source_headers(grid: Volume, study: StudyInfo) -> list[Dataset]:
-    """Image headers (no pixels) of the grid's series: its own UIDs when known."""
+def _source_headers(grid: Volume, study: StudyInfo, seg_series_uid: str) -> list[Dataset]:
+    """Image headers (no pixels) of the grid's series: its own UIDs when known, else UIDs
+    derived from the segmentation's series UID."""
     metadata = grid.metadata
     uids = metadata.get("sop_instance_uids") or ()
     if len(uids) != grid.shape[0]:
-        uids = [generate_uid() for _ in range(grid.shape[0])]
-    series_uid = str(metadata.get("series_instance_uid") or generate_uid())
+        uids = [derived_uid(seg_series_uid, "source instance", k + 1)
+                for k in range(grid.shape[0])]
+    series_uid = str(metadata.get("series_instance_uid")
+                     or derived_uid(seg_series_uid, "source series"))
     direction = grid.direction
     headers = []
     for k, uid in enumerate(uids):
@@ -104,6 +110,7 @@ def write_seg(
     series_description: str = "Segmentation",
     series_number: int = 6,
     series_instance_uid: str | None = None,
+    creation_datetime: datetime | None = None,
 ) -> Path:
     """Write masks as one DICOM Segmentation (highdicom), one segment per mask.
 
@@ -121,16 +128,26 @@ def write_seg(
     fractional
         ``False``: BINARY segments of the voxels with occupancy >= 0.5 (exact round trip).
         ``True``: FRACTIONAL OCCUPANCY in 1/255 steps (round trip within 1/510).
+    series_instance_uid
+        The series' UID (a new one if not given). The SOP Instance UID, the Dimension
+        Organization UID and any source image UIDs that have to be made up are derived from
+        it, so the same masks written with the same series UID and ``creation_datetime`` give
+        identical files.
+    creation_datetime
+        Timezone-aware InstanceCreationDate/Time, Content and Series date and time and the
+        ContributionDateTime of the contributing equipment highdicom records (the time of
+        writing if not given).
 
     Raises
     ------
     InvalidValueError
-        No masks, duplicate or over-long names.
+        No masks, duplicate or over-long names, a naive ``creation_datetime``.
     GeometryError
         Masks on different grids.
     """
     import highdicom as hd  # imported here: 0.3 s that the rest of hepar should not pay
 
+    require_aware("creation_datetime", creation_datetime)
     if not masks:
         raise InvalidValueError(field="masks", value=[], expected="at least one mask")
     names = [m.name for m in masks]
@@ -138,13 +155,16 @@ def write_seg(
         if not name or len(name) > 64 or names.count(name) > 1:
             raise InvalidValueError(field="mask name", value=name,
                                     expected="unique segment labels of 1 to 64 characters")
+    series_uid = series_instance_uid or generate_uid()
+    created = creation_datetime or datetime.now(UTC)
+    created = created.astimezone(timezone(created.utcoffset() or timedelta(0)))
     grid = masks[0].grid
     for mask in masks[1:]:
         if not mask.grid.same_grid(grid):
             raise GeometryError(field=f"mask {mask.name!r} grid", value=repr(mask.grid),
                                 expected=f"the grid of mask {masks[0].name!r}: {grid!r}")
     headers = list(source_images) if source_images is not None else _source_headers(
-        grid, study or study_of(grid) or StudyInfo())
+        grid, study or study_of(grid) or StudyInfo(), series_uid)
     stack = np.stack([m.fraction if fractional else m.boolean for m in masks], axis=-1)
     volume = hd.Volume(stack if fractional else stack.astype(np.uint8), grid.affine, "PATIENT",
                        frame_of_reference_uid=grid.frame_of_reference_uid,
@@ -166,14 +186,37 @@ def write_seg(
             source_images=headers, pixel_array=volume,
             segmentation_type="FRACTIONAL" if fractional else "BINARY",
             segment_descriptions=descriptions,
-            series_instance_uid=series_instance_uid or generate_uid(),
-            series_number=series_number, sop_instance_uid=generate_uid(), instance_number=1,
+            series_instance_uid=series_uid, series_number=series_number,
+            sop_instance_uid=sop_instance_uid(series_uid, 1), instance_number=1,
             manufacturer="hepar", manufacturer_model_name="hepar",
             software_versions=__version__, device_serial_number="",
             fractional_type="OCCUPANCY" if fractional else None,
             series_description=series_description,
+            content_date=created.strftime("%Y%m%d"), content_time=created.strftime("%H%M%S"),
+            series_date=created.strftime("%Y%m%d"), series_time=created.strftime("%H%M%S"),
         )
+    _set_write_time_values(segmentation, series_uid, created)
     return save_atomically(segmentation, path)
+
+
+def _set_write_time_values(segmentation: Dataset, series_uid: str, created: datetime) -> None:
+    """Replace what highdicom draws or stamps while building the object (InstanceCreationDate/
+    Time from its clock, a fresh DimensionOrganizationUID, ContributionDateTime) with values
+    derived from the series UID and ``created``: same inputs, same file."""
+    segmentation.InstanceCreationDate = created.strftime("%Y%m%d")
+    segmentation.InstanceCreationTime = created.strftime("%H%M%S")
+    segmentation.TimezoneOffsetFromUTC = format_timezone_offset(created)
+    dimension_uids: dict[str, str] = {}
+    for keyword in ("DimensionOrganizationSequence", "DimensionIndexSequence"):
+        for item in segmentation.get(keyword) or []:
+            if "DimensionOrganizationUID" in item:
+                old = str(item.DimensionOrganizationUID)
+                new = dimension_uids.setdefault(old, derived_uid(
+                    series_uid, "dimension organization", len(dimension_uids) + 1))
+                item.DimensionOrganizationUID = new
+    for item in segmentation.get("ContributingEquipmentSequence") or []:
+        if "ContributionDateTime" in item:
+            item.ContributionDateTime = format_dicom_datetime(created)
 
 
 def _embed(mask_volume: Volume, reference: Volume) -> np.ndarray[Any, Any] | None:
