@@ -5,6 +5,11 @@ acquisition) comes from :mod:`hepar.phantoms`; every file is written by :mod:`he
 patient folder appears whole or not at all: it is assembled in a hidden sibling folder and
 renamed at the end.
 
+Every file repeats byte for byte with the seed: UIDs are derived from the seed (Study, Series,
+Frame of Reference) or from the series UID (SOP Instance, Dimension Organization; see
+:mod:`hepar.io`), and every date and time is a seeded clinical time (CT and segmentation: the
+session's CT time; projections: acquisition start and end).
+
 Patient folder
 --------------
 ``truth.json``
@@ -30,6 +35,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +54,7 @@ from hepar.phantoms import (
     generate_virtual_patient,
     preset,
 )
+from hepar.spect import Projections
 
 __all__ = ["TRUTH_FORMAT", "TRUTH_VERSION", "patient_truth", "write_virtual_patient"]
 
@@ -96,6 +103,14 @@ def _series_uid(patient: VirtualPatient, *labels: str) -> str:
     from hepar.phantoms import deterministic_uid
 
     return deterministic_uid(patient.seed, "series", *labels)
+
+
+def _acquisition_end(projections: Projections) -> datetime:
+    """When the camera's last view ends: the projections file is created then (seeded, so the
+    same seed gives the same file)."""
+    steps = projections.n_views / len(set(projections.detector_of_view.tolist()))
+    return projections.acquisition_start + timedelta(
+        seconds=projections.frame_duration_s * steps)
 
 
 def _write_nifti(array: np.ndarray, unit: VolumeUnit, grid: Volume, path: Path) -> str:
@@ -273,7 +288,7 @@ def write_virtual_patient(
                 session.ct, folder, study=study, series_description=f"CT {session.name}",
                 series_number=10 * number + 1,
                 series_instance_uid=_series_uid(patient, session.name, "ct"),
-                acquisition_datetime=session.ct_datetime,
+                acquisition_datetime=session.ct_datetime, creation_datetime=session.ct_datetime,
             )
             ct_read = read_ct_series(folder)
             masks = [Mask.on_grid_of(m.name, ct_read, m.boolean)
@@ -281,7 +296,8 @@ def write_virtual_patient(
             write_seg(masks, staging / "seg" / f"{session.name}.dcm", study=study,
                       series_description=f"True VOIs {session.name}",
                       series_number=10 * number + 3,
-                      series_instance_uid=_series_uid(patient, session.name, "seg"))
+                      series_instance_uid=_series_uid(patient, session.name, "seg"),
+                      creation_datetime=session.ct_datetime)
             sessions.append({
                 "name": session.name, "study_instance_uid": session.study_instance_uid,
                 "frame_of_reference_uid": session.frame_of_reference_uid,
@@ -303,6 +319,7 @@ def write_virtual_patient(
                     "series_description", "SPECT projections")[:64],
                 series_number=10 * number + 2,
                 series_instance_uid=_series_uid(patient, scan.name, "nm"),
+                creation_datetime=_acquisition_end(scan.acquisition.projections),
             )
             record["projections"] = f"nm/{scan.name}.dcm"
             record["ct"] = f"ct/{scan.session.name}"
