@@ -13,7 +13,7 @@ session's CT time; projections: acquisition start and end).
 Patient folder
 --------------
 ``truth.json``
-    The ground truth (keys documented in ``docs/cli-phantom.md``).
+    The ground truth (keys documented in README.md, ``hepar phantom``).
 ``clinical.json``
     The clinical record (typed records of :mod:`hepar.clinical`).
 ``ct/<session>/CT_0001.dcm ...``
