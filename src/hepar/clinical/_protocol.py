@@ -113,6 +113,13 @@ class PlanningLimits(Record):
     liver_mean_dose_max_gy: float = Field(gt=0)
     tumour_dose_ideal_min_gy: float | None = Field(default=None, gt=0)
     lung_mass_default_kg: float = Field(default=1.0, gt=0)
+    #: Extrahepatic deposition search on the scout SPECT (site settings, not published limits):
+    #: a voxel outside liver and lungs counts when its concentration exceeds this fraction of the
+    #: mean liver concentration, beyond this margin around the liver (SPECT spill-out), and a
+    #: deposition is reported when it holds at least this fraction of the imaged activity.
+    extrahepatic_threshold_fraction: float = Field(default=0.1, gt=0)
+    extrahepatic_liver_margin_mm: float = Field(default=10.0, ge=0)
+    extrahepatic_min_activity_fraction: float = Field(default=0.001, gt=0)
     source: str = ""
 
 

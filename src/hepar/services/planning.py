@@ -1,9 +1,8 @@
 """Use case: plan a 166Ho treatment (``hepar plan``).
 
 Limits and the prescription come from the protocol file through :mod:`hepar.clinical`; the
-dosimetry receives them as a typed :class:`hepar.dosimetry.PlanningLimits`. The protocol model does
-not (yet) hold the extrahepatic-deposition search settings; their hepar defaults are used and
-reported in the output.
+dosimetry receives them as a typed :class:`hepar.dosimetry.PlanningLimits`, the extrahepatic
+deposition search settings included.
 """
 
 from __future__ import annotations
@@ -39,22 +38,14 @@ __all__ = ["image_plan", "planning_limits_from_protocol", "quick_plan"]
 def planning_limits_from_protocol(protocol: Protocol) -> PlanningLimits:
     """The dosimetry's typed limits filled from the protocol's ``planning_limits``."""
     limits = protocol.planning_limits
-    defaults = PlanningLimits()
     return PlanningLimits(
         lung_dose_max_gy=limits.lung_dose_max_gy,
         liver_mean_dose_max_gy=limits.liver_mean_dose_max_gy,
         tumour_dose_ideal_min_gy=limits.tumour_dose_ideal_min_gy,
         lung_mass_default_kg=limits.lung_mass_default_kg,
-        extrahepatic_threshold_fraction=getattr(
-            limits, "extrahepatic_threshold_fraction", defaults.extrahepatic_threshold_fraction
-        ),
-        extrahepatic_min_activity_fraction=getattr(
-            limits, "extrahepatic_min_activity_fraction",
-            defaults.extrahepatic_min_activity_fraction,
-        ),
-        extrahepatic_liver_margin_mm=getattr(
-            limits, "extrahepatic_liver_margin_mm", defaults.extrahepatic_liver_margin_mm
-        ),
+        extrahepatic_threshold_fraction=limits.extrahepatic_threshold_fraction,
+        extrahepatic_min_activity_fraction=limits.extrahepatic_min_activity_fraction,
+        extrahepatic_liver_margin_mm=limits.extrahepatic_liver_margin_mm,
     )
 
 
