@@ -160,6 +160,33 @@ def test_recist_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "date of progression: 2025-07-10" in out
 
 
+def test_recist_durations_of_response_and_of_complete_response(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Eisenhauer 2009, section 4.7: PR on 03-10, CR on 05-10, PD (new lesion) on 07-10: the
+    # response lasted from the first PR (122 days), the CR from the first CR (61 days)
+    data = {
+        "lesions": [{"id": "T1", "role": "target", "organ": "liver"}],
+        "timepoints": [
+            {"date": "2025-01-10", "measurements_mm": {"T1": 40.0}},
+            {"date": "2025-03-10", "measurements_mm": {"T1": 20.0}},
+            {"date": "2025-05-10", "measurements_mm": {"T1": "gone"}},
+            {"date": "2025-07-10", "measurements_mm": {"T1": "gone"}, "new_lesions": True},
+        ],
+    }
+    path = write(tmp_path, "reads.json", data)
+    status, out, _ = run(capsys, "recist", path, "--json")
+    assert status == 0
+    result = json.loads(out)
+    assert result["best_overall_response"] == "CR"
+    assert result["duration_of_response_days"] == 122
+    assert result["duration_of_complete_response_days"] == 61
+    assert result["duration_of_response_censored"] is False
+    status, out, _ = run(capsys, "recist", path)
+    assert "duration of response: 122 days (from the first CR/PR)" in out
+    assert "duration of complete response: 61 days (from the first CR)" in out
+
+
 def test_recist_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(json.dumps(ISSUE_READS))
     data["timepoints"][2]["date"] = "2025-02-01"

@@ -257,6 +257,18 @@ def test_table_3_when_the_sd_minimum_is_not_met(first: str, second: str, expecte
     assert response is Response(expected)
 
 
+def test_a_pr_after_a_cr_can_still_be_confirmed_by_a_later_pr() -> None:
+    # Table 3: CR then PR is "SD, PD or PR" (footnote a: the PR does not confirm the CR), but a PR
+    # confirmed by a PR >= 4 weeks later is a confirmed PR (section 4.6); before, the search for a
+    # confirmed PR stopped at the first CR-PR pair and gave SD
+    assert bor([("2025-03-10", "CR"), ("2025-04-10", "PR")], confirmation=True)[0] is Response.SD
+    response, reason = bor(
+        [("2025-03-10", "CR"), ("2025-04-10", "PR"), ("2025-05-10", "PR")], confirmation=True
+    )
+    assert response is Response.PR
+    assert "PR on 2025-04-10 confirmed by PR on 2025-05-10" in reason
+
+
 def test_confirmation_needs_four_weeks() -> None:
     # section 4.6: confirmation no less than 4 weeks after the criteria were first met
     too_soon = bor([("2025-03-10", "PR"), ("2025-04-01", "PR")], confirmation=True)
@@ -415,3 +427,64 @@ def test_unknown_non_target_state(make_reads: Reads) -> None:
     data["timepoints"][1]["non_target"]["N1"] = "smaller"
     with pytest.raises(InvalidValueError, match=r"non_target\.N1 = 'smaller'"):
         assess(data)
+
+
+# ----------------------------------------------------------------------------- duration of response
+
+
+def test_duration_of_response_starts_at_the_first_pr_before_a_cr(make_reads: Reads) -> None:
+    # Eisenhauer 2009, section 4.7: the duration of overall response is measured from the time
+    # measurement criteria are first met for CR or PR (whichever is first recorded) until the
+    # first date that progressive disease is documented. PR 03-10, CR 05-10, PD 07-10: 122 days.
+    # The duration of overall CR is measured from the first CR: 05-10 to 07-10, 61 days.
+    data = make_reads(
+        [{"T1": 40.0}, {"T1": 20.0}, {"T1": "gone"}, {"T1": "gone"}],
+        new_lesions=[False, False, False, True],
+    )
+    result = assess(data)
+    assert overall(result) == [Response.PR, Response.CR, Response.PD]
+    assert result.best_overall_response is Response.CR
+    assert str(result.date_of_progression) == "2025-07-10"
+    assert result.duration_of_response_days == 122  # 2025-03-10 to 2025-07-10
+    assert result.duration_of_complete_response_days == 61  # 2025-05-10 to 2025-07-10
+    assert result.duration_of_response_censored is False
+
+
+def test_duration_of_a_confirmed_response_starts_at_the_confirmed_pr(make_reads: Reads) -> None:
+    # section 4.7 with confirmation (section 4.6): PR on 02-01 confirmed on 03-01, then CR on
+    # 04-01 confirmed on 05-01, PD on 06-01. The response began on 02-01 (120 days), the CR on
+    # 04-01 (61 days).
+    data = make_reads(
+        [{"T1": 40.0}, {"T1": 20.0}, {"T1": 18.0}, {"T1": "gone"}, {"T1": "gone"},
+         {"T1": "gone"}],
+        new_lesions=[False, False, False, False, False, True],
+        dates=["2025-01-10", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01",
+               "2025-06-01"],
+        settings={"confirmation": True},
+    )
+    result = assess(data)
+    assert overall(result) == [Response.PR, Response.PR, Response.CR, Response.CR, Response.PD]
+    assert result.best_overall_response is Response.CR
+    assert result.duration_of_response_days == 120  # 2025-02-01 to 2025-06-01
+    assert result.duration_of_complete_response_days == 61  # 2025-04-01 to 2025-06-01
+
+
+def test_duration_of_complete_response_is_none_without_a_cr(make_reads: Reads) -> None:
+    result = assess(make_reads([{"T1": 50.0}, {"T1": 30.0}, {"T1": 28.0}, {"T1": 40.0}]))
+    assert result.best_overall_response is Response.PR
+    assert result.duration_of_complete_response_days is None
+
+
+def test_an_unconfirmed_pr_does_not_start_the_confirmed_response(make_reads: Reads) -> None:
+    # with confirmation, a PR followed by SD is not a response (Table 3: PR, SD -> SD); the
+    # response that counts starts at the PR of 04-01, confirmed on 05-01
+    data = make_reads(
+        [{"T1": 40.0}, {"T1": 26.0}, {"T1": 30.0}, {"T1": 20.0}, {"T1": 20.0}],
+        dates=["2025-01-10", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01"],
+        settings={"confirmation": True},
+    )
+    result = assess(data)
+    assert overall(result) == [Response.PR, Response.SD, Response.PR, Response.PR]
+    assert result.best_overall_response is Response.PR
+    assert result.duration_of_response_days == 30  # 2025-04-01 to 2025-05-01, censored
+    assert result.duration_of_response_censored is True

@@ -58,4 +58,9 @@ def register(app: typer.Typer) -> None:
         if result["duration_of_response_days"] is not None:
             censored = " (censored)" if result["duration_of_response_censored"] else ""
             days = result["duration_of_response_days"]
-            console.print(f"duration of response: {days} days{censored}")
+            console.print(f"duration of response: {days} days{censored} (from the first CR/PR)")
+            cr_days = result["duration_of_complete_response_days"]
+            if cr_days is not None:
+                console.print(
+                    f"duration of complete response: {cr_days} days{censored} (from the first CR)"
+                )

@@ -49,6 +49,7 @@ class RecistAssessment(Record):
     duration_of_response_days: int | None
     duration_of_response_censored: bool | None
     lesions_assessed: list[str]
+    duration_of_complete_response_days: int | None = None
 
 
 def _selected(reads: RecistReads) -> list[Lesion]:
@@ -96,7 +97,9 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
     RecistAssessment
         Per time point: sum of diameters, changes from baseline and nadir, target / non-target /
         overall response and the reason; best overall response (with or without confirmation, per
-        ``reads.settings``), date of progression, duration of response.
+        ``reads.settings``), date of progression, duration of response (from the first CR or PR,
+        whichever is first recorded) and of complete response (from the first CR), both to the
+        date of progression or, censored, to the last assessment (section 4.7).
 
     Notes
     -----
@@ -199,12 +202,17 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
         not_evaluable_as_progression=settings.not_evaluable_as_progression,
         non_target_only=not targets,
     )
+    # section 4.7: from the first CR or PR (the first CR for the duration of CR) to the first
+    # documented progression; censored at the last assessment without progression
+    end = progression[0] if progression else rows[-1].date
     duration: int | None = None
     censored: bool | None = None
     if best.response_start is not None:
-        end = progression[0] if progression else rows[-1].date
         duration = (end - best.response_start).days
         censored = progression is None
+    cr_duration: int | None = None
+    if best.complete_response_start is not None:
+        cr_duration = (end - best.complete_response_start).days
     return RecistAssessment(
         timepoints=rows,
         best_overall_response=best.response,
@@ -214,4 +222,5 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
         duration_of_response_days=duration,
         duration_of_response_censored=censored,
         lesions_assessed=[lesion.id for lesion in lesions],
+        duration_of_complete_response_days=cr_duration,
     )

@@ -21,7 +21,10 @@ class BestResponse:
 
     response: Response
     reason: str
-    response_start: date | None = None  # first date of the (confirmed) CR/PR
+    response_start: date | None = None
+    """First date CR or PR criteria were met, of the response counted (section 4.7)."""
+    complete_response_start: date | None = None
+    """First date CR criteria were met, of the CR counted (section 4.7); ``None`` unless CR."""
 
 
 def _confirmed(
@@ -32,12 +35,17 @@ def _confirmed(
     between_ok: tuple[Response, ...],
     min_days: int,
 ) -> tuple[int, int] | None:
+    """The first ``(i, j)``: a response at ``i`` confirmed at ``j``, at least ``min_days`` later,
+    with only ``between_ok`` in between. A PR does not confirm a CR (Table 3, footnote a)."""
     for i, (day_i, response_i) in enumerate(points):
         if response_i not in first_ok:
             continue
         for j in range(i + 1, len(points)):
             day_j, response_j = points[j]
-            if response_j in later_ok and (day_j - day_i).days >= min_days:
+            confirms = response_j in later_ok and not (
+                response_i is Response.CR and response_j is Response.PR
+            )
+            if confirms and (day_j - day_i).days >= min_days:
                 return i, j
             if response_j not in between_ok:
                 break
@@ -78,6 +86,12 @@ def best_overall_response(
     -----
     Assessments after the first PD are ignored (section 4.4). A PR after a CR does not confirm a
     response: disease that reappears after a true CR is progression (Table 3, footnote a).
+
+    The duration of overall response is measured from the time measurement criteria are first
+    met for CR or PR, whichever is first recorded, and the duration of overall CR from the first
+    CR (section 4.7): ``response_start`` is the first CR or PR of the response counted (without
+    confirmation, the first CR or PR; with it, the first CR or PR confirmed by a later CR or PR),
+    ``complete_response_start`` the first CR counted.
 
     Examples
     --------
@@ -132,40 +146,47 @@ def _best(
             between_ok=(Response.CR, Response.NE),
             min_days=min_confirmation_days,
         )
+        pr = _confirmed(
+            considered,
+            first_ok=_RESPONSE,
+            later_ok=_RESPONSE,
+            between_ok=(*_RESPONSE, Response.NE),
+            min_days=min_confirmation_days,
+        )
+        # a confirmed CR is also a confirmed response, so pr is found whenever cr is
+        start = considered[pr[0]][0] if pr is not None else None
         if cr is not None:
             i, j = cr
             return BestResponse(
                 Response.CR,
                 f"CR on {considered[i][0]} confirmed on {considered[j][0]} "
                 f"(>= {min_confirmation_days} days; Table 3)",
+                start,
                 considered[i][0],
             )
-        pr = _confirmed(
-            considered,
-            first_ok=(Response.PR, Response.CR),
-            later_ok=(Response.PR, Response.CR),
-            between_ok=(Response.PR, Response.CR, Response.NE),
-            min_days=min_confirmation_days,
-        )
-        if pr is not None and not (
-            considered[pr[0]][1] is Response.CR and considered[pr[1]][1] is Response.PR
-        ):
+        if pr is not None:
             i, j = pr
             return BestResponse(
                 Response.PR,
                 f"{considered[i][1].value} on {considered[i][0]} confirmed by "
                 f"{considered[j][1].value} on {considered[j][0]} "
                 f"(>= {min_confirmation_days} days; Table 3)",
-                considered[i][0],
+                start,
             )
         stable: tuple[Response, ...] = (*_RESPONSE, *_SD_LIKE)
     else:
-        for wanted in _RESPONSE:
-            for day, response in considered:
-                if response is wanted:
-                    return BestResponse(
-                        wanted, f"{wanted.value} on {day} (confirmation not required)", day
-                    )
+        responses = [(day, response) for day, response in considered if response in _RESPONSE]
+        if responses:
+            first_day = responses[0][0]
+            first_cr = next((day for day, r in responses if r is Response.CR), None)
+            if first_cr is not None:
+                return BestResponse(
+                    Response.CR, f"CR on {first_cr} (confirmation not required)", first_day,
+                    first_cr,
+                )
+            return BestResponse(
+                Response.PR, f"PR on {first_day} (confirmation not required)", first_day
+            )
         stable = tuple(_SD_LIKE)
     for day, response in considered:
         if response in stable and sd_met(day):

@@ -22,8 +22,9 @@ def recist_json(assessment: RecistAssessment) -> dict[str, Any]:
     ``timepoints`` (each ``date``, ``sum_mm``, ``change_from_baseline_pct``,
     ``change_from_nadir_pct``, ``target``, ``non_target``, ``overall``, ``reason``),
     ``best_overall_response``, ``date_of_progression``; also ``best_overall_response_reason``,
-    ``progression_reason``, ``duration_of_response_days``, ``duration_of_response_censored``,
-    ``lesions_assessed``.
+    ``progression_reason``, ``duration_of_response_days`` (from the first CR or PR, whichever is
+    first recorded), ``duration_of_complete_response_days`` (from the first CR),
+    ``duration_of_response_censored``, ``lesions_assessed``.
     """
     return assessment.model_dump(mode="json")
 
