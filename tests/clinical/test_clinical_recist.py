@@ -107,7 +107,9 @@ def test_complete_response_with_nodes_below_10_mm(make_reads: Reads) -> None:
     result = assess(data)
     assert result.timepoints[1].target is Response.CR
     assert result.timepoints[1].sum_mm == 8.0
-    assert result.timepoints[2].target is Response.PR  # node back to 10 mm: no longer CR
+    # node back to 10 mm: no longer CR, and after a true CR disease seen again is PD (Table 3,
+    # footnote a), not the PR that the sums alone would give
+    assert result.timepoints[2].target is Response.PD
 
 
 def test_unassessed_target_gives_ne(make_reads: Reads) -> None:
@@ -166,22 +168,113 @@ def test_overall_response_table_2_non_target_disease_only(
 
 
 def test_non_target_states(make_reads: Reads) -> None:
+    # section 4.3.2; targets stay gone, so the overall response follows the non-targets (Table 1)
     data = make_reads(
         [{"T1": 40.0}, {"T1": "gone"}, {"T1": "gone"}, {"T1": "gone"}, {"T1": "gone"}],
         non_targets={"N1": {}, "N2": {}},
         non_target_states=[
             {"N1": "present", "N2": "present"},
-            {"N1": "absent", "N2": "absent"},
             {"N1": "absent", "N2": "present"},
             {"N1": "absent"},  # N2 not assessed
+            {"N1": "absent", "N2": "absent"},
             {"N1": "unequivocal progression", "N2": "absent"},
         ],
     )
     result = assess(data)
     assert [tp.non_target for tp in result.timepoints[1:]] == [
-        Response.CR, Response.NON_CR_NON_PD, Response.NE, Response.PD
+        Response.NON_CR_NON_PD, Response.NE, Response.CR, Response.PD
     ]
-    assert overall(result) == [Response.CR, Response.PR, Response.PR, Response.PD]
+    assert overall(result) == [Response.PR, Response.PR, Response.CR, Response.PD]
+
+
+# ------------------------------------------------------------- disease reappearing after a CR
+# Eisenhauer 2009, Table 3, footnote a: "If a CR is truly met at first time point, then any
+# disease seen at a subsequent time point, even disease meeting PR criteria relative to baseline,
+# makes the disease PD at that point (since disease must have reappeared after CR)."
+
+FOOTNOTE_A = "Table 3, footnote a"
+
+
+@pytest.mark.parametrize("reappeared", [3.0, 4.9, "too small", 0.5])
+def test_a_target_reappearing_after_a_cr_is_progression(
+    make_reads: Reads, reappeared: Any
+) -> None:
+    # 3 mm after a sum of 0 is +3 mm from the nadir: not PD by the sum rule (section 4.3.1), and
+    # far below -30 % of baseline (PR by the sums alone); after a true CR it is PD
+    data = make_reads(
+        [{"T1": 40.0, "T2": 20.0}, {"T1": "gone", "T2": "gone"},
+         {"T1": reappeared, "T2": "gone"}]
+    )
+    result = assess(data)
+    assert overall(result) == [Response.CR, Response.PD]
+    tp = result.timepoints[2]
+    assert tp.target is Response.PD
+    assert "T1 reappeared after the CR of 2025-03-10" in tp.reason
+    assert FOOTNOTE_A in tp.reason
+    assert str(result.date_of_progression) == "2025-05-10"
+    assert FOOTNOTE_A in (result.progression_reason or "")
+    assert result.best_overall_response is Response.CR  # no confirmation required
+    assert result.duration_of_response_days == 61
+
+
+def test_a_target_reappearing_after_only_a_pr_is_added_to_the_sum(make_reads: Reads) -> None:
+    # no CR before: the reappearing lesion only counts in the sum (section 4.3.1)
+    data = make_reads(
+        [{"T1": 40.0, "T2": 20.0}, {"T1": 30.0, "T2": "gone"}, {"T1": 28.0, "T2": 3.0}]
+    )
+    assert overall(assess(data)) == [Response.PR, Response.PR]
+
+
+def test_a_node_reappears_after_a_cr_at_10_mm_short_axis(make_reads: Reads) -> None:
+    # section 4.3.1: a node < 10 mm short axis is normal (CR allowed); back to >= 10 mm after a
+    # true CR it has reappeared: PD, although +2 mm from the nadir (8 mm) is not PD by the sum
+    nodes = {"T1": {}, "N1": {"nodal": True, "organ": "lymph node"}}
+    normal = make_reads(
+        [{"T1": 15.0, "N1": 20.0}, {"T1": "gone", "N1": 8.0}, {"T1": "gone", "N1": 9.9}],
+        targets=nodes,
+    )
+    assert overall(assess(normal)) == [Response.CR, Response.CR]
+    back = make_reads(
+        [{"T1": 15.0, "N1": 20.0}, {"T1": "gone", "N1": 8.0}, {"T1": "gone", "N1": 10.0}],
+        targets=nodes,
+    )
+    result = assess(back)
+    assert overall(result) == [Response.CR, Response.PD]
+    assert "N1 reappeared" in result.timepoints[2].reason
+
+
+def test_a_non_target_present_again_after_a_cr_is_progression(make_reads: Reads) -> None:
+    data = make_reads(
+        [{"T1": 40.0}, {"T1": "gone"}, {"T1": "gone"}],
+        non_targets={"N1": {}},
+        non_target_states=[{"N1": "present"}, {"N1": "absent"}, {"N1": "present"}],
+    )
+    result = assess(data)
+    assert overall(result) == [Response.CR, Response.PD]
+    tp = result.timepoints[2]
+    assert tp.non_target is Response.PD
+    assert "N1 reappeared after the CR of 2025-03-10" in tp.reason and FOOTNOTE_A in tp.reason
+
+
+def test_non_target_disease_only_reappearing_after_a_cr(make_reads: Reads) -> None:
+    # Table 2 (no target lesions): CR, then a non-target present again: PD
+    data = {
+        "lesions": [{"id": "N1", "role": "non-target", "organ": "bone"}],
+        "timepoints": [
+            {"date": "2025-01-10", "non_target": {"N1": "present"}},
+            {"date": "2025-03-10", "non_target": {"N1": "absent"}},
+            {"date": "2025-05-10", "non_target": {"N1": "present"}},
+        ],
+    }
+    assert overall(assess(data)) == [Response.CR, Response.PD]
+
+
+def test_reappearance_is_judged_after_a_cr_even_across_a_not_evaluable_scan(
+    make_reads: Reads,
+) -> None:
+    data = make_reads([{"T1": 40.0, "T2": 20.0}, {"T1": "gone", "T2": "gone"}, {"T1": "gone"},
+                       {"T1": "gone", "T2": 2.0}])
+    assert overall(assess(data)) == [Response.CR, Response.NE, Response.PD]
 
 
 def test_non_target_only_disease_uses_table_2(make_reads: Reads) -> None:

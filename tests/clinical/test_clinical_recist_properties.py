@@ -126,3 +126,49 @@ def test_confirmation_never_improves_the_best_response(data: dict[str, Any]) -> 
         assert unconfirmed is Response.CR
     if confirmed is Response.PR:
         assert unconfirmed in (Response.CR, Response.PR)
+
+
+@st.composite
+def reads_after_a_complete_response(draw: st.DrawFn) -> dict[str, Any]:
+    """Non-nodal targets gone (and non-targets absent) at the first follow-up: an overall CR; at
+    the next time point one target is seen again, at any size above 0 mm or "too small"."""
+    n_targets = draw(st.integers(1, 4))
+    n_non_targets = draw(st.integers(0, 2))
+    targets = [f"T{i}" for i in range(n_targets)]
+    non_targets = [f"N{i}" for i in range(n_non_targets)]
+    lesions = [{"id": t, "role": "target", "organ": f"organ {i}"} for i, t in enumerate(targets)]
+    lesions += [{"id": n, "role": "non-target", "organ": "bone"} for n in non_targets]
+    back = draw(st.sampled_from(targets))
+    seen = draw(
+        st.one_of(
+            st.floats(min_value=0.01, max_value=300.0, allow_nan=False), st.just("too small")
+        )
+    )
+    others = st.one_of(st.just("gone"), st.floats(min_value=0.0, max_value=300.0))
+    later = {t: (seen if t == back else draw(others)) for t in targets}
+    later_states = {n: draw(st.sampled_from(["absent", "present", "not assessed"]))
+                    for n in non_targets}
+    baseline = {t: float(draw(st.integers(10, 300))) for t in targets}
+    points = [
+        {"date": "2025-01-10", "measurements_mm": baseline,
+         "non_target": dict.fromkeys(non_targets, "present")},
+        {"date": "2025-03-10", "measurements_mm": dict.fromkeys(targets, "gone"),
+         "non_target": dict.fromkeys(non_targets, "absent")},
+        {"date": "2025-05-10", "measurements_mm": later, "non_target": later_states},
+    ]
+    confirmation = draw(st.booleans())
+    return {"settings": {"confirmation": confirmation}, "lesions": lesions, "timepoints": points}
+
+
+@PROPERTY_SETTINGS
+@given(reads_after_a_complete_response())
+def test_after_a_cr_any_non_zero_non_nodal_measurement_is_progression(
+    data: dict[str, Any],
+) -> None:
+    # Eisenhauer 2009, Table 3, footnote a: after a true CR, any disease seen at a later time
+    # point, even disease meeting PR criteria relative to baseline, makes the disease PD
+    result = assess(data)
+    assert result.timepoints[1].overall is Response.CR
+    assert result.timepoints[2].target is Response.PD
+    assert result.timepoints[2].overall is Response.PD
+    assert str(result.date_of_progression) == "2025-05-10"

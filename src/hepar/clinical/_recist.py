@@ -8,6 +8,7 @@ from datetime import date
 from hepar.clinical._base import Record
 from hepar.clinical._recist_best import best_overall_response
 from hepar.clinical._recist_measurability import check_target_selection
+from hepar.clinical._recist_reappearance import after_complete_response, reappeared_lesions
 from hepar.clinical._recist_records import Lesion, LesionRole, NewLesions, RecistReads, TimePoint
 from hepar.clinical._recist_timepoint import (
     Response,
@@ -106,6 +107,9 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
     The nadir is the smallest sum of a completely assessed time point before the current one,
     baseline included (section 4.3.1). When a PD by unequivocal new lesions follows time points
     with equivocal new lesions, progression is dated at the first of those (section 4.3.3).
+    After an overall CR, any disease seen again (a non-nodal target measured > 0 mm or "too
+    small", a nodal target >= 10 mm short axis, a non-target present) is PD, even if the sums
+    alone would give PR (Table 3, footnote a).
 
     Examples
     --------
@@ -144,6 +148,7 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
     restricted = settings.treated_volume_only
     progression: tuple[date, str] | None = None
     equivocal_since: date | None = None
+    complete_since: date | None = None  # first overall CR: later disease is PD (Table 3, a)
     for point in reads.timepoints[1:]:
         new = _new_lesions(point, restricted)
         target = (
@@ -154,11 +159,24 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
             else None
         )
         non_target = non_target_response(non_targets, point.non_target) if non_targets else None
+        reappearance: str | None = None
+        if complete_since is not None:
+            target, non_target, reappearance = after_complete_response(
+                target,
+                non_target,
+                reappeared=reappeared_lesions(
+                    targets, non_targets, point.measurements_mm, point.non_target
+                ),
+                complete_response_on=complete_since,
+            )
         overall, why = overall_response(
             target.response if target else None,
             non_target.response if non_target else None,
             new,
         )
+        if reappearance is not None:
+            overall = Response.PD
+            why = reappearance if new is not True else f"unequivocal new lesion(s); {reappearance}"
         parts = [f"target: {target.reason}"] if target else []
         parts += [f"non-target: {non_target.reason}"] if non_target else []
         parts.append(f"overall: {why}")
@@ -185,6 +203,8 @@ def assess_recist(reads: RecistReads) -> RecistAssessment:
             else:
                 progression = (point.date, f"first PD on {point.date}: {why}")
         equivocal_since = (equivocal_since or point.date) if new == "equivocal" else None
+        if overall is Response.CR and complete_since is None:
+            complete_since = point.date
         if total is not None:
             nadir = min(nadir, total)
 
