@@ -34,7 +34,9 @@ from ._nuclide import (
     HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ,
     Nuclide,
     PhotonLine,
+    beta_spectrum,
     canonical_nuclide_name,
+    electron_lines,
     nuclide,
 )
 from ._planning import activity_for_mean_dose_mbq, mean_dose_gy
@@ -56,11 +58,13 @@ __all__ = [
     "Nuclide",
     "PhotonLine",
     "activity_for_mean_dose_mbq",
+    "beta_spectrum",
     "canonical_nuclide_name",
     "decay_constant_per_h",
     "decay_factor",
     "decay_factor_over_h",
     "elapsed_h",
+    "electron_lines",
     "hu_to_mu_per_cm",
     "linear_attenuation_per_cm",
     "material_composition",
