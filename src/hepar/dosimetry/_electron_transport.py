@@ -18,6 +18,21 @@ radial energy-deposition distribution of every nuclide the same way, from
 It is deterministic (fixed seed, stratified energy sampling). Checked against Lanconelli et al.
 2012 177Lu self-dose S-values and ESTAR stopping powers and ranges (tests/dosimetry). Photons are
 not in the kernel: they carry 0.035 MeV per 177Lu decay and mostly leave the region of interest.
+
+Energy per decay. The transport deposits every electron's energy in the medium (infinite water), so
+the un-normalised tally is the sampled electron energy per decay: 0.1484 MeV for 177Lu, against the
+ICRP 107 147.9 keV (EJNMMI Phys 2020, doi:10.1186/s40658-020-00301-2, Table 1: beta 133.3,
+conversion 13.5, Auger 1.1 keV). The lines are reproduced exactly; the +0.4 % left is the beta
+continuum, whose ICRP 107 b-spectra grid (steps of 20 to 50 keV near the 498 keV endpoint), read as
+linear between grid points, has a mean of 133.8 keV. The kernel is then scaled to the ICRP 107
+energy exactly (:attr:`RadialKernel.transported_energy_per_decay_mev` keeps the tally before
+scaling). A kernel therefore holds about 0.148 MeV per 177Lu decay, not the "about 0.141 MeV" of
+REFERENCE.md, which could not be reproduced: no subset of the ICRP 107 electrons gives it (beta +
+Auger 134.4 keV, beta + conversion 146.8 keV), and bremsstrahlung, not modelled here, takes well
+under 1 keV (ESTAR radiation yield in water < 0.3 % up to the endpoint). The only reading found is
+a kernel cut short: here 95 % of the energy, 0.141 MeV, lies within 0.72 mm of the source in
+unit-density water, so a dose-point kernel truncated near 0.7 mm would hold 0.141 MeV; hepar's is
+not truncated.
 """
 
 from __future__ import annotations
@@ -28,11 +43,10 @@ from enum import StrEnum
 from functools import lru_cache
 
 import numpy as np
-from icrp107_database import get_icrp107_spectrum
 from numpy.typing import NDArray
 
 from hepar.errors import InvalidValueError
-from hepar.physics import canonical_nuclide_name, nuclide
+from hepar.physics import beta_spectrum, canonical_nuclide_name, electron_lines, nuclide
 
 from ._stopping_power import csda_range_g_per_cm2, transport_mean_free_path_g_per_cm2
 
@@ -77,6 +91,9 @@ class RadialKernel:
         Energy deposited in each shell per decay, MeV; sums to ``energy_per_decay_mev``.
     energy_per_decay_mev
         Electron energy emitted (and deposited) per decay, MeV (ICRP 107).
+    transported_energy_per_decay_mev
+        Energy the transport itself deposited per decay, before ``energy_mev`` was scaled to
+        ``energy_per_decay_mev`` (differs from it by the sampling of the ICRP 107 spectra only).
     """
 
     nuclide: str
@@ -84,6 +101,7 @@ class RadialKernel:
     radius_edges_g_per_cm2: NDArray[np.float64]
     energy_mev: NDArray[np.float64]
     energy_per_decay_mev: float
+    transported_energy_per_decay_mev: float
 
     @property
     def radius_centres_g_per_cm2(self) -> NDArray[np.float64]:
@@ -103,23 +121,27 @@ class RadialKernel:
 
 
 def _beta_energies(name: str, count: int) -> NDArray[np.float64]:
-    """``count`` beta energies at the mid-quantiles of the ICRP 107 spectrum (stratified)."""
-    data = get_icrp107_spectrum(name, "b-spectra")
-    energies = np.asarray(data["energies"], dtype=float)
-    density = np.asarray(data["weights"], dtype=float)
-    cdf = np.concatenate([[0.0], np.cumsum(np.diff(energies) * 0.5 * (density[1:] + density[:-1]))])
-    cdf /= cdf[-1]
-    quantiles = (np.arange(count) + 0.5) / count
-    return np.asarray(np.interp(quantiles, cdf, energies), dtype=float)
+    """``count`` beta energies at the mid-quantiles of the ICRP 107 spectrum (stratified).
 
-
-def _line_electrons(name: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    energies, yields = [], []
-    for kind in ("IE", "auger"):
-        data = get_icrp107_spectrum(name, kind)
-        energies.append(np.asarray(data["energies"], dtype=float))
-        yields.append(np.asarray(data["weights"], dtype=float))
-    return np.concatenate(energies), np.concatenate(yields)
+    The spectrum is linear between its grid points; each quantile is placed by inverting that
+    piecewise-quadratic cumulative distribution exactly, so the sample mean is the spectrum's mean
+    (placing samples uniformly within a grid interval would bias 177Lu's mean by +0.5 %).
+    """
+    energies, density = beta_spectrum(name)
+    widths = np.diff(energies)
+    masses = widths * 0.5 * (density[1:] + density[:-1])
+    cdf = np.concatenate([[0.0], np.cumsum(masses)])
+    targets = (np.arange(count) + 0.5) / count * cdf[-1]
+    interval = np.clip(np.searchsorted(cdf, targets, side="right") - 1, 0, widths.size - 1)
+    left = density[interval]
+    slope = (density[interval + 1] - left) / widths[interval]
+    within = targets - cdf[interval]
+    # solve left x + slope x^2 / 2 = within for x in the interval (stable form, also slope = 0)
+    root = np.sqrt(np.maximum(left**2 + 2.0 * slope * within, 0.0))
+    denominator = left + root
+    safe = np.where(denominator > 0, denominator, 1.0)
+    offset = np.where(denominator > 0, 2.0 * within / safe, 0.0)
+    return np.asarray(energies[interval] + np.clip(offset, 0.0, widths[interval]), dtype=float)
 
 
 def _sources(
@@ -132,7 +154,7 @@ def _sources(
     weights = [np.full(BETA_HISTORIES, beta_yield / BETA_HISTORIES)]
     local_mev = 0.0
     if emissions is ElectronEmissions.ALL:
-        line_energy, line_yield = _line_electrons(name)
+        line_energy, line_yield = electron_lines(name)
         below = line_energy < CUTOFF_ENERGY_MEV
         local_mev = float(np.dot(line_energy[below], line_yield[below]))
         line_energy, line_yield = line_energy[~below], line_yield[~below]
@@ -213,12 +235,14 @@ def _cached_kernel(name: str, emissions: ElectronEmissions) -> RadialKernel:
     emitted = data.mean_electron_energy_mev if emissions is ElectronEmissions.ALL else (
         data.mean_beta_energy_mev
     )
-    # Stratified sampling of the discrete lines reproduces their energy to ~0.5 %; normalise to the
-    # ICRP 107 energy so that the kernel conserves energy exactly.
-    tally *= emitted / tally.sum()
+    # Every electron stops in the (infinite) medium, so the tally is the sampled electron energy
+    # per decay; it differs from the ICRP 107 energy by the b-spectra tabulation only (177Lu:
+    # +0.06 %). Scale to the ICRP 107 energy so that the kernel holds it exactly.
+    transported = float(tally.sum())
+    tally *= emitted / transported
     tally.setflags(write=False)
     edges.setflags(write=False)
-    return RadialKernel(name, emissions, edges, tally, float(emitted))
+    return RadialKernel(name, emissions, edges, tally, float(emitted), transported)
 
 
 def radial_kernel(
