@@ -289,6 +289,24 @@ def test_ctcae_grade_errors(
     assert err.startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lln", "9", "--uln", "7"], "error: lln = 9.0: expected a lower limit of normal below "
+         "uln (7)\n"),
+        (["--lln", "7.5", "--uln", "-7"], "error: uln = -7.0: expected a number > 0\n"),
+        (["--lln", "-7.5"], "error: lln = -7.5: expected a number > 0\n"),
+    ],
+)
+def test_ctcae_grade_refuses_inconsistent_limits(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    status, out, err = run(
+        capsys, "ctcae", "grade", "--term", "Anemia", "--value", "5.5", "--unit", "mmol/L", *args
+    )
+    assert (status, out, err) == (2, "", message)
+
+
 def test_ctcae_events(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = [
         {"id": "1", "patient_id": "P1", "term": "Fatigue", "grade": 1, "onset": "2025-03-02",

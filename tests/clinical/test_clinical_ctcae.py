@@ -167,6 +167,13 @@ def test_hypoalbuminemia(value: float, unit: str, grade: int) -> None:
         ({"value": -1.0}, InvalidValueError, r"value = -1\.0: expected a lab value >= 0"),
         ({"uln": None}, InvalidValueError, r"uln = None: expected the lab's upper limit"),
         ({"uln": 0.0}, InvalidValueError, r"uln = 0\.0: expected a number > 0"),
+        ({"uln": -5.0}, InvalidValueError, r"^uln = -5\.0: expected a number > 0$"),
+        ({"lln": 20.0}, InvalidValueError,
+         r"^lln = 20\.0: expected a lower limit of normal below uln \(17\)$"),
+        ({"lln": 17.0}, InvalidValueError, r"^lln = 17\.0: expected a lower limit of normal"),
+        ({"baseline": 10.0}, InvalidValueError,
+         r"^baseline = 10\.0: expected no baseline for 'Blood bilirubin increased': only "
+         r"'Creatinine increased'"),
     ],
 )
 def test_grading_errors_name_the_field(

@@ -165,10 +165,10 @@ def grade_lab(
         Any unit of the term's analyte (bilirubin and creatinine µmol/L or mg/dL; haemoglobin
         g/dL, mmol/L or g/L; albumin g/dL or g/L; counts 10^9/L or /mm3; enzymes U/L).
     uln, lln
-        The lab's upper / lower limit of normal, in ``unit``. "Increased" terms need the ULN;
-        "decreased" terms need the LLN for grade 1.
+        The lab's upper / lower limit of normal, in ``unit`` (> 0, ``lln`` below ``uln``).
+        "Increased" terms need the ULN; "decreased" terms need the LLN for grade 1.
     baseline
-        The patient's baseline value, in ``unit`` (used by "Creatinine increased").
+        The patient's baseline value, in ``unit``; only "Creatinine increased" takes one.
 
     Examples
     --------
@@ -184,6 +184,19 @@ def grade_lab(
     _positive("uln", uln)
     _positive("lln", lln)
     _positive("baseline", baseline)
+    if lln is not None and uln is not None and lln >= uln:
+        raise InvalidValueError(
+            field="lln", value=lln, expected=f"a lower limit of normal below uln ({_g(uln)})"
+        )
+    if baseline is not None and kind is not LabTerm.CREATININE_INCREASED:
+        raise InvalidValueError(
+            field="baseline",
+            value=baseline,
+            expected=(
+                f"no baseline for {kind.value!r}: only "
+                f"{LabTerm.CREATININE_INCREASED.value!r} is graded against the patient's baseline"
+            ),
+        )
     if kind in _ULN_TERMS:
         return _grade_increased(kind, _ULN_TERMS[kind], value, measure, uln, baseline)
     return _grade_decreased(kind, _DECREASED_TERMS[kind], value, measure, lln)
