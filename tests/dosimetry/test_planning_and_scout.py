@@ -154,3 +154,26 @@ def test_scout_refuses_masks_on_another_frame_and_empty_masks():
                       lung_shunt_fraction=0.0)
     with pytest.raises(InvalidValueError, match="lung_shunt_fraction = None"):
         analyse_scout(scout, masks["liver"], treatment_activity_mbq=1.0)
+
+
+def test_extrahepatic_fraction_is_checked_against_a_limit_of_the_protocol():
+    # The phantom's spot holds 8 voxels x 3e4 Bq/mL of 2.4184e7 Bq/mL-voxels in all (liver
+    # 2223 x 1e4 + tumour 27 x 5e4 + lungs 1800 x 200 + spot): 0.99 % of the scout, by hand.
+    scout, masks = _scout_phantom()
+    fraction = 8 * 3.0e4 / (2223 * 1.0e4 + 27 * 5.0e4 + 1800 * 200.0 + 8 * 3.0e4)
+
+    def analyse(limits):
+        return analyse_scout(scout, masks["liver"], lungs=masks["lungs"],
+                             treatment_activity_mbq=300.0, lung_mass_kg=1.0, limits=limits)
+
+    strict = analyse(PlanningLimits())  # default 0: any deposition fails
+    (failed,) = strict.failed_limits
+    assert (failed.name, failed.limit) == ("extrahepatic_fraction", 0.0)
+    assert failed.value == pytest.approx(fraction, rel=1e-9)
+    tolerant = analyse(PlanningLimits(extrahepatic_fraction_max=0.02))
+    assert tolerant.within_limits and tolerant.failed_limits == ()
+    check = next(c for c in tolerant.checks if c.name == "extrahepatic_fraction")
+    assert (check.value, check.limit, check.passed) == (pytest.approx(fraction), 0.02, True)
+    assert not analyse(PlanningLimits(extrahepatic_fraction_max=0.005)).within_limits
+    with pytest.raises(InvalidValueError, match=r"extrahepatic_fraction_max = 1\.5"):
+        PlanningLimits(extrahepatic_fraction_max=1.5)

@@ -120,6 +120,9 @@ class PlanningLimits(Record):
     extrahepatic_threshold_fraction: float = Field(default=0.1, gt=0)
     extrahepatic_liver_margin_mm: float = Field(default=10.0, ge=0)
     extrahepatic_min_activity_fraction: float = Field(default=0.001, gt=0)
+    #: Largest fraction of the scout activity the reported extrahepatic depositions may hold
+    #: together before the plan fails (0: any deposition fails the plan).
+    extrahepatic_fraction_max: float = Field(default=0.0, ge=0, le=1)
     source: str = ""
 
 

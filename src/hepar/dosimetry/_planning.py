@@ -54,6 +54,9 @@ class PlanningLimits:
         A deposition is reported when it holds at least this fraction of the imaged activity.
     extrahepatic_liver_margin_mm
         Voxels within this distance of the liver are not searched (SPECT spill-out; hepar default).
+    extrahepatic_fraction_max
+        Largest fraction of the scout activity that the reported extrahepatic depositions may hold
+        together; more makes the plan fail (0, the default: any deposition fails it).
     """
 
     lung_dose_max_gy: float = 30.0
@@ -63,6 +66,7 @@ class PlanningLimits:
     extrahepatic_threshold_fraction: float = 0.1
     extrahepatic_min_activity_fraction: float = 0.001
     extrahepatic_liver_margin_mm: float = 10.0
+    extrahepatic_fraction_max: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("lung_dose_max_gy", "liver_mean_dose_max_gy", "lung_mass_default_kg",
@@ -72,6 +76,11 @@ class PlanningLimits:
             raise InvalidValueError(
                 field="extrahepatic_liver_margin_mm", value=self.extrahepatic_liver_margin_mm,
                 expected="a distance >= 0 mm",
+            )
+        if not 0.0 <= self.extrahepatic_fraction_max <= 1.0:
+            raise InvalidValueError(
+                field="extrahepatic_fraction_max", value=self.extrahepatic_fraction_max,
+                expected="a fraction of the scout activity from 0 to 1",
             )
 
 
@@ -90,13 +99,29 @@ class LimitCheck:
 
 
 def check_limits(
-    *, lung_dose_gy: float, liver_mean_dose_gy: float, limits: PlanningLimits
+    *,
+    lung_dose_gy: float,
+    liver_mean_dose_gy: float,
+    limits: PlanningLimits,
+    extrahepatic_fraction: float | None = None,
 ) -> tuple[LimitCheck, ...]:
-    """Compare a plan's lung dose and treated-liver mean dose with ``limits``."""
-    pairs = (
+    """Compare a plan's lung dose and treated-liver mean dose (and, from a scout SPECT, the
+    fraction of the scout activity in extrahepatic depositions) with ``limits``.
+
+    Examples
+    --------
+    >>> [c.passed for c in check_limits(lung_dose_gy=12.0, liver_mean_dose_gy=60.0,
+    ...                                 limits=PlanningLimits(), extrahepatic_fraction=0.02)]
+    [True, True, False]
+    """
+    pairs = [
         ("lung_dose_gy", lung_dose_gy, limits.lung_dose_max_gy),
         ("liver_mean_dose_gy", liver_mean_dose_gy, limits.liver_mean_dose_max_gy),
-    )
+    ]
+    if extrahepatic_fraction is not None:
+        pairs.append(
+            ("extrahepatic_fraction", extrahepatic_fraction, limits.extrahepatic_fraction_max)
+        )
     return tuple(
         LimitCheck(name, float(value), float(limit), value <= limit * (1 + _LIMIT_TOLERANCE))
         for name, value, limit in pairs

@@ -77,17 +77,14 @@ class ScoutAnalysis:
 
     @property
     def within_limits(self) -> bool:
-        """True when every limit is met and no extrahepatic deposition was found."""
-        return all(c.passed for c in self.checks) and not self.extrahepatic
+        """True when every limit is met (lung dose, liver dose, extrahepatic fraction)."""
+        return all(c.passed for c in self.checks)
 
     @property
     def failed_limits(self) -> tuple[LimitCheck, ...]:
-        """Limits not met; extrahepatic depositions count as one failed limit."""
-        failed = [c for c in self.checks if not c.passed]
-        if self.extrahepatic:
-            total = sum(d.fraction_of_scout for d in self.extrahepatic)
-            failed.append(LimitCheck("extrahepatic_fraction", total, 0.0, False))
-        return tuple(failed)
+        """Limits not met; the extrahepatic depositions together are the check
+        ``extrahepatic_fraction`` against ``PlanningLimits.extrahepatic_fraction_max``."""
+        return tuple(c for c in self.checks if not c.passed)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON (the ``hepar plan --spect ... --json`` contract)."""
@@ -237,6 +234,7 @@ def analyse_scout(
         checks=check_limits(
             lung_dose_gy=lung, liver_mean_dose_gy=predictions[0].predicted_mean_dose_gy,
             limits=rules,
+            extrahepatic_fraction=sum(d.fraction_of_scout for d in extrahepatic),
         ),
         tumour_dose_ideal_min_gy=rules.tumour_dose_ideal_min_gy,
     )

@@ -46,6 +46,7 @@ def planning_limits_from_protocol(protocol: Protocol) -> PlanningLimits:
         extrahepatic_threshold_fraction=limits.extrahepatic_threshold_fraction,
         extrahepatic_min_activity_fraction=limits.extrahepatic_min_activity_fraction,
         extrahepatic_liver_margin_mm=limits.extrahepatic_liver_margin_mm,
+        extrahepatic_fraction_max=limits.extrahepatic_fraction_max,
     )
 
 
