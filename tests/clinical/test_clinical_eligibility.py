@@ -4,13 +4,17 @@ Gastroenterol 2018;18:84), criterion by criterion."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from hepar.clinical import (
     Candidate,
     EligibilityResult,
+    Protocol,
     Verdict,
     evaluate_eligibility,
     load_protocol,
@@ -215,6 +219,63 @@ def test_three_cycles_are_not_enough(candidate_data: dict[str, Any]) -> None:
     result = screen(candidate_data)
     assert verdict(result, "I4") is Verdict.NOT_MET
     assert "3 < 4 cycles" in row(result, "I4").value
+
+
+def _protocol_with_i4(tmp_path: Path, **rule: Any) -> Protocol:
+    """The registry protocol with extra fields in the I4 rule, as a site's copy of the file."""
+    text = (resources.files("hepar.clinical") / "protocols" / "registry.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    i4 = next(c for c in data["criteria"] if c["id"] == "I4")
+    i4["rule"].update(rule)
+    path = tmp_path / "site.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_protocol(path)
+
+
+FIFTH_CYCLE = {"administered_on": "2024-05-13", "activity_mbq": 7400}
+
+
+def test_exactly_four_cycles_refuses_a_fifth(
+    tmp_path: Path, candidate_data: dict[str, Any]
+) -> None:
+    # NCT02067988: "Patients must have been treated with 4 cycles of 200 mCi 177Lu-dotatate":
+    # min_cycles 4 and max_cycles 4; a fifth cycle fails, with the value and the threshold
+    protocol = _protocol_with_i4(tmp_path, max_cycles=4)
+    candidate = validate_record(Candidate, candidate_data)
+    four = next(c for c in evaluate_eligibility(candidate, protocol).criteria if c.id == "I4")
+    assert four.verdict is Verdict.MET
+    assert four.threshold.startswith("= 4 cycles 177Lu")
+    candidate_data["lutetium_cycles"].insert(0, FIFTH_CYCLE)
+    result = evaluate_eligibility(validate_record(Candidate, candidate_data), protocol)
+    five = next(c for c in result.criteria if c.id == "I4")
+    assert five.verdict is Verdict.NOT_MET
+    assert five.value is not None
+    assert five.value.startswith("5 cycles (7400, 7400, 7400, 7350, 7400 MBq)")
+    assert "[5 > 4 cycles]" in five.value
+    assert five.threshold.startswith("= 4 cycles 177Lu of 7400 MBq ± 10 %")
+    assert result.eligible is False
+
+
+def test_a_range_of_cycles_and_no_upper_limit(
+    tmp_path: Path, candidate_data: dict[str, Any]
+) -> None:
+    candidate_data["lutetium_cycles"].insert(0, FIFTH_CYCLE)
+    candidate = validate_record(Candidate, candidate_data)
+    ranged = _protocol_with_i4(tmp_path, max_cycles=6)
+    i4 = next(c for c in evaluate_eligibility(candidate, ranged).criteria if c.id == "I4")
+    assert (i4.verdict, i4.threshold[:17]) == (Verdict.MET, "4-6 cycles 177Lu ")
+    open_ended = _protocol_with_i4(tmp_path, max_cycles=None)
+    i4 = next(c for c in evaluate_eligibility(candidate, open_ended).criteria if c.id == "I4")
+    assert (i4.verdict, i4.threshold[:15]) == (Verdict.MET, "≥ 4 cycles 177L")
+
+
+def test_max_cycles_below_min_cycles_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(
+        InvalidValueError,
+        match=r"site\.yaml: criteria\[\d+\]\.rule\.lutetium\.max_cycles = 3: expected a number "
+        r"of cycles >= min_cycles \(4\)",
+    ):
+        _protocol_with_i4(tmp_path, max_cycles=3)
 
 
 def test_a_reduced_lutetium_activity_fails_the_criterion(candidate_data: dict[str, Any]) -> None:

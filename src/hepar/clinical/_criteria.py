@@ -155,14 +155,29 @@ class EgfrRule(Record):
 
 class LutetiumRule(Record):
     """Prior 177Lu-dotatate: number of cycles, activity per cycle, and the interval from the last
-    cycle to the planned 166Ho radioembolization (``min_weeks`` to ``max_weeks``, inclusive)."""
+    cycle to the planned 166Ho radioembolization (``min_weeks`` to ``max_weeks``, inclusive).
+
+    The number of cycles must lie in ``min_cycles`` to ``max_cycles`` (inclusive; no upper limit
+    when ``max_cycles`` is not given). "Treated with 4 cycles" is ``min_cycles: 4, max_cycles: 4``.
+    """
 
     kind: Literal["lutetium"]
     min_cycles: int = Field(ge=1)
+    max_cycles: int | None = Field(default=None, ge=1)
     activity_mbq: float | None = Field(default=None, gt=0)
     activity_tolerance_pct: float = Field(default=10.0, ge=0)
     min_weeks: float = Field(default=0.0, ge=0)
     max_weeks: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _cycle_range(self) -> LutetiumRule:
+        if self.max_cycles is not None and self.max_cycles < self.min_cycles:
+            raise InvalidValueError(
+                field="max_cycles",
+                value=self.max_cycles,
+                expected=f"a number of cycles >= min_cycles ({self.min_cycles})",
+            )
+        return self
 
 
 class MeasurableLesionsRule(Record):

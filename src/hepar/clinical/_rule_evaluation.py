@@ -228,9 +228,13 @@ def _lutetium(rule: LutetiumRule, candidate: Candidate) -> Outcome:
         if rule.activity_mbq
         else ""
     )
-    threshold = (
-        f"≥ {rule.min_cycles} cycles 177Lu{activity}; last cycle {window} before 166Ho-RE"
-    )
+    if rule.max_cycles is None:
+        count = f"≥ {rule.min_cycles}"
+    elif rule.max_cycles == rule.min_cycles:
+        count = f"= {rule.min_cycles}"
+    else:
+        count = f"{rule.min_cycles}-{rule.max_cycles}"
+    threshold = f"{count} cycles 177Lu{activity}; last cycle {window} before 166Ho-RE"
     cycles = sorted(candidate.lutetium_cycles, key=lambda c: c.administered_on)
     if not cycles:
         return _missing(threshold, "177Lu cycles")
@@ -243,6 +247,8 @@ def _lutetium(rule: LutetiumRule, candidate: Candidate) -> Outcome:
     unknown: list[str] = []
     if len(cycles) < rule.min_cycles:
         problems.append(f"{len(cycles)} < {rule.min_cycles} cycles")
+    if rule.max_cycles is not None and len(cycles) > rule.max_cycles:
+        problems.append(f"{len(cycles)} > {rule.max_cycles} cycles")
     if rule.activity_mbq is not None:
         for index, cycle in enumerate(cycles, start=1):
             if cycle.activity_mbq is None:
