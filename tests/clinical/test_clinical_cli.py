@@ -160,6 +160,20 @@ def test_recist_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "date of progression: 2025-07-10" in out
 
 
+def test_recist_non_target_given_as_one_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads(json.dumps(ISSUE_READS))
+    data["timepoints"][1]["non_target"] = "present"
+    status, out, err = run(capsys, "recist", write(tmp_path, "reads.json", data))
+    assert (status, out) == (2, "")
+    assert err == (
+        "error: reads.json: timepoints[1].non_target = 'present': expected a map of non-target "
+        'lesion id to state, e.g. {"N1": "present"}; states: \'present\', \'absent\', '
+        "'unequivocal progression', 'not assessed'\n"
+    )
+
+
 def test_recist_durations_of_response_and_of_complete_response(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

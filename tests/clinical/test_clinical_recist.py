@@ -509,6 +509,40 @@ def test_bad_time_point_values_give_one_clear_message(
         assess(data)
 
 
+NON_TARGET_MAP = (
+    r"expected a map of non-target lesion id to state, e\.g\. \{\"N1\": \"present\"\}; states: "
+    r"'present', 'absent', 'unequivocal progression', 'not assessed'$"
+)
+MEASUREMENT_MAP = (
+    r"expected a map of target lesion id to a diameter in mm, \"too small\" or \"gone\", "
+    r"e\.g\. \{\"T1\": 32\.0\}; a target left out was not assessed$"
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        # the README contract: non_target is a map lesion id -> state, not one state for all
+        ("non_target", "present", r"^timepoints\[1\]\.non_target = 'present': " + NON_TARGET_MAP),
+        ("non_target", ["N1"], r"^timepoints\[1\]\.non_target = \['N1'\]: " + NON_TARGET_MAP),
+        ("non_target", None, r"^timepoints\[1\]\.non_target = None: " + NON_TARGET_MAP),
+        ("measurements_mm", 20.0, r"^timepoints\[1\]\.measurements_mm = 20\.0: " + MEASUREMENT_MAP),
+        ("measurements_mm", "gone",
+         r"^timepoints\[1\]\.measurements_mm = 'gone': " + MEASUREMENT_MAP),
+        ("measurements_mm", {"T1": None},
+         r"^timepoints\[1\]\.measurements_mm\.T1 = None: expected a diameter >= 0 mm, "
+         r"\"too small\" or \"gone\" \(leave the lesion out when it was not assessed\)$"),
+    ],
+)
+def test_a_time_point_field_of_the_wrong_shape_lists_what_is_accepted(
+    make_reads: Reads, field: str, value: Any, message: str
+) -> None:
+    data = make_reads([{"T1": 40.0}, {"T1": 20.0}], non_targets={"N1": {}})
+    data["timepoints"][1][field] = value
+    with pytest.raises(InvalidValueError, match=message):
+        assess(data)
+
+
 def test_coded_measurements_accept_other_spellings(make_reads: Reads) -> None:
     data = make_reads([{"T1": 40.0, "T2": 30.0}, {"T1": "Too Small", "T2": "disappeared"}])
     data["timepoints"][1]["new_lesions"] = "Equivocal"

@@ -9,6 +9,7 @@ or ``"gone"`` (counts 0 mm); a target lesion absent from ``measurements_mm`` was
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -96,10 +97,22 @@ def _measurement(value: object) -> object:
             except ValueError:
                 number = None
     if number is None or not math.isfinite(number) or number < 0:
+        hint = " (leave the lesion out when it was not assessed)" if value is None else ""
         raise InvalidValueError(
-            field="", value=value, expected='a diameter >= 0 mm, "too small" or "gone"'
+            field="", value=value, expected=f'a diameter >= 0 mm, "too small" or "gone"{hint}'
         )
     return number
+
+
+def _lesion_map(expected: str) -> Callable[[object], object]:
+    """A before-validator that refuses anything but a JSON object, saying what it should hold."""
+
+    def check(value: object) -> object:
+        if not isinstance(value, dict):
+            raise InvalidValueError(field="", value=value, expected=expected)
+        return value
+
+    return check
 
 
 def _new_lesions(value: object) -> object:
@@ -152,6 +165,16 @@ class Lesion(Record):
         return organ.lower()
 
 
+_MEASUREMENT_MAP = (
+    'a map of target lesion id to a diameter in mm, "too small" or "gone", e.g. {"T1": 32.0}; '
+    "a target left out was not assessed"
+)
+_NON_TARGET_MAP = (
+    'a map of non-target lesion id to state, e.g. {"N1": "present"}; states: '
+    + ", ".join(repr(state.value) for state in NonTargetState)
+)
+
+
 class TimePoint(Record):
     """One assessment.
 
@@ -171,8 +194,12 @@ class TimePoint(Record):
     """
 
     date: date
-    measurements_mm: dict[str, Measurement] = Field(default_factory=dict)
-    non_target: dict[str, NonTargetState] = Field(default_factory=dict)
+    measurements_mm: Annotated[
+        dict[str, Measurement], BeforeValidator(_lesion_map(_MEASUREMENT_MAP))
+    ] = Field(default_factory=dict)
+    non_target: Annotated[
+        dict[str, NonTargetState], BeforeValidator(_lesion_map(_NON_TARGET_MAP))
+    ] = Field(default_factory=dict)
     new_lesions: NewLesions = False
     new_lesions_in_treated_volume: NewLesions | None = None
 
