@@ -15,7 +15,7 @@ from ._bed import NORMAL_LIVER, TUMOUR, DoseComponent, Radiobiology, bed_gy, com
 from ._biodistribution import BiodistributionRow, biodistribution
 from ._combined import CombinedVoiDose, combine_voi_doses
 from ._convolution import fft_convolve_same
-from ._density import density_from_ct
+from ._density import LUNG_DENSITY_G_PER_ML, density_from_ct, density_from_regions
 from ._dose_maps import (
     energy_per_decay_mev,
     kernel_convolution_dose,
@@ -47,6 +47,7 @@ from ._tac_voxel import VoxelTacResult, fit_voxel_time_activity
 from ._voxel_kernel import VoxelKernel, voxel_kernel
 
 __all__ = [
+    "LUNG_DENSITY_G_PER_ML",
     "NORMAL_LIVER",
     "TUMOUR",
     "ActivityMeasurement",
@@ -82,6 +83,7 @@ __all__ = [
     "combined_bed_gy",
     "csda_range_g_per_cm2",
     "density_from_ct",
+    "density_from_regions",
     "dose_report",
     "dose_volume_histogram",
     "energy_per_decay_mev",

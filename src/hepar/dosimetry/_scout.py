@@ -20,8 +20,6 @@ from hepar.physics import (
     HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ,
     MJ_PER_J,
     SOFT_TISSUE_DENSITY_G_PER_ML,
-    Material,
-    material_composition,
 )
 
 from ._checks import (
@@ -30,6 +28,7 @@ from ._checks import (
     require_positive,
     require_same_grid,
 )
+from ._density import LUNG_DENSITY_G_PER_ML
 from ._planning import LimitCheck, PlanningLimits, check_limits, lung_dose_gy
 from ._regions import activity_in_mbq, non_tumour_liver, region_mass_g
 
@@ -194,9 +193,7 @@ def analyse_scout(
         lsf = float(lung_shunt_fraction)
     if lung_mass_kg is None:
         if lungs is not None:
-            lung_density = density if isinstance(density, Volume) else (
-                material_composition(Material.LUNG).density_g_per_ml
-            )
+            lung_density = density if isinstance(density, Volume) else LUNG_DENSITY_G_PER_ML
             lung_mass_kg = region_mass_g(lungs, lung_density) / 1000.0
         else:
             lung_mass_kg = rules.lung_mass_default_kg
