@@ -201,3 +201,85 @@ def test_dose_combines_earlier_deliveries_per_voi_with_bed(images, tmp_path, cap
     assert tumour["total_bed_gy"] == pytest.approx(expected, rel=1e-3)
     assert rows["non-tumour liver"]["alpha_beta_gy"] == 2.5
     assert (second / "combined.csv").exists()
+
+
+HO_HALF_LIFE_S = 26.8 * 3600.0  # ICRP 107
+J_PER_MEV = 1.602176634e-13
+
+
+def _holmium_dose_by_hand(bq_per_ml, density_g_per_ml, absorbed_mj_per_mbq=15.87):
+    """D = Ã E / (rho V) for one voxel of volume V scanned at administration (REFERENCE.md):
+    Ã = A V T1/2 / ln 2 (permanent implant), E = absorbed energy per decay, the clinical
+    15.87 mJ/MBq spread over the 10^6 T1/2 / ln 2 decays of 1 MBq."""
+    volume_ml = 0.064
+    tia_decays = bq_per_ml * volume_ml * HO_HALF_LIFE_S / math.log(2)
+    energy_j = absorbed_mj_per_mbq * 1e-3 / (1e6 * HO_HALF_LIFE_S / math.log(2))
+    return tia_decays * energy_j / (density_g_per_ml * 1e-3 * volume_ml)
+
+
+def test_dose_without_ct_puts_the_lungs_at_inflated_lung_density(images, tmp_path, capsys):
+    """Without --ct, lung voxels weigh 0.26 g/mL (ICRP 89 inflated lung, the density hepar plan
+    uses for the lung mass), not 1.06: the lung dose is 1.06/0.26 = 4.1 times the old one."""
+    paths, arrays = images
+    common = ["--spect", str(paths["spect"]), "--time-h", "0", "--liver-mask", str(paths["liver"]),
+              "--lung-mask", str(paths["lungs"])]
+    assert main(["dose", *common, "--out", str(tmp_path / "local"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    rows = {row["name"]: row for row in summary["voi_metrics"]}
+    expected_gy = _holmium_dose_by_hand(1.0e3, 0.26)
+    assert expected_gy == pytest.approx(1.0e3 / 1e6 * 15.87 / 0.26)  # A[MBq/mL] E / rho
+    assert rows["lungs"]["mean_gy"] == pytest.approx(expected_gy, rel=1e-9)
+    assert rows["lungs"]["mass_g"] == pytest.approx(arrays["lungs"].sum() * 0.064 * 0.26)
+    liver_voxels = 10 * 14 * 14  # 27 of them tumour
+    assert rows["liver"]["mean_gy"] == pytest.approx(
+        (_holmium_dose_by_hand(2.0e4, 1.06) * (liver_voxels - 27)
+         + _holmium_dose_by_hand(1.0e5, 1.06) * 27) / liver_voxels, rel=1e-9)
+    assert summary["region_density_g_per_ml"] == pytest.approx({"liver": 1.06, "lungs": 0.26})
+    assert summary["density"].startswith("regions: lungs 0.26 g/mL")
+    # kernel convolution divides the energy deposited in each voxel by its own mass, so deep in
+    # the lungs (more than the 8.7 mm 166Ho range from their edge) it equals local deposition
+    assert main(["dose", *common, "--method", "kernel", "--out", str(tmp_path / "kernel"),
+                 "--json"]) == 0
+    capsys.readouterr()
+    dose = read_nifti(tmp_path / "kernel" / "dose_gy.nii.gz").array
+    assert dose[19, 11, 11] == pytest.approx(expected_gy, rel=0.01)
+    assert main(["dose", *common, "--out", str(tmp_path / "text")]) == 0
+    assert "mean density: liver 1.06 g/mL, lungs 0.26 g/mL" in capsys.readouterr().out
+
+
+def _site_protocol(tmp_path, **prescription):
+    import yaml
+
+    from hepar.clinical import load_protocol
+
+    registry = load_protocol("registry").model_dump(mode="json")
+    registry["version"] = "site variant"
+    registry["prescription"].update(prescription)
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(registry), encoding="utf-8")
+    return site
+
+
+def test_dose_reads_tissue_density_and_holmium_energy_from_the_protocol(images, tmp_path, capsys):
+    paths, _ = images
+    site = _site_protocol(tmp_path, tissue_density_g_per_ml=1.0, absorbed_energy_mj_per_mbq=16.5)
+    common = ["--spect", str(paths["spect"]), "--liver-mask", str(paths["liver"]),
+              "--tumour-mask", str(paths["tumour"]), "--lung-mask", str(paths["lungs"]), "--json"]
+    assert main(["dose", *common, "--protocol", str(site), "--out", str(tmp_path / "ho")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["absorbed_energy_mj_per_mbq"] == 16.5
+    assert summary["tissue_density_g_per_ml"] == 1.0
+    assert "site variant" in summary["protocol"]
+    tumour = summary["lesions"][0]["mean_gy"]
+    assert tumour == pytest.approx(_holmium_dose_by_hand(1.0e5, 1.0, 16.5), rel=1e-9)
+    lungs = next(r for r in summary["voi_metrics"] if r["name"] == "lungs")
+    assert lungs["mean_gy"] == pytest.approx(_holmium_dose_by_hand(1.0e3, 0.26, 16.5), rel=1e-9)
+    # 177Lu keeps its first-principles energy (ICRP 107 electrons, 147.9 keV per decay, EJNMMI
+    # Phys 2020 Table 1); only the tissue density comes from the file
+    assert main(["dose", *common, "--nuclide", "Lu-177", "--time-h", "96", "--protocol",
+                 str(site), "--out", str(tmp_path / "lu")]) == 0
+    lu = json.loads(capsys.readouterr().out)
+    assert lu["energy_per_decay_mev"] == pytest.approx(0.1479, rel=1e-3)
+    assert lu["tissue_density_g_per_ml"] == 1.0
+    assert main(["dose", *common, "--protocol", "nowhere.yaml", "--out", str(tmp_path / "x")]) == 2
+    assert "protocol = 'nowhere.yaml'" in capsys.readouterr().err

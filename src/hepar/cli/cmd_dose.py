@@ -2,6 +2,7 @@
 
     hepar dose --spect post.nii.gz --time-h 20 --liver-mask liver.nii.gz --out OUT
     hepar dose --nuclide Lu-177 --spect d1.nii.gz --time-h 4 --spect d2.nii.gz --time-h 24 ...
+    hepar dose ... --protocol site.yaml   (tissue density, 166Ho absorbed energy per MBq)
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def register(app: typer.Typer) -> None:
         combine_with: Annotated[list[Path] | None, typer.Option(
             help="Earlier hepar dose output (folder or summary.json) to add per VOI, with BED; "
             "repeat for each (e.g. the 177Lu cycles).")] = None,
+        protocol: Annotated[str, typer.Option(
+            help="Protocol version (registry, paper-v6) or file: tissue density and the 166Ho "
+            "absorbed energy per MBq.")] = "registry",
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Compute the absorbed dose and write RT Dose, NIfTI, JSON and CSV tables to --out."""
@@ -71,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 body_mask=body_mask, structures=structures, ct=ct, tac_model=tac_model,
                 effective_half_life_h=effective_half_life_h,
                 administered_activity_mbq=administered_activity_mbq,
-                combine_with=combine_with or [], progress=advance,
+                combine_with=combine_with or [], protocol=protocol, progress=advance,
             )
             progress.update(task, completed=len(DOSE_STEPS), description="done")
         if as_json:
@@ -79,6 +83,12 @@ def register(app: typer.Typer) -> None:
             return
         typer.echo(f"{summary['nuclide']} dose ({summary['method']}, {summary['tia_method']}): "
                    f"maximum {summary['max_dose_gy']:.1f} Gy")
+        typer.echo(f"  protocol {summary['protocol']}: {summary['absorbed_energy_mj_per_mbq']:.4g} "
+                   f"mJ/MBq; density {summary['density']}")
+        if summary["region_density_g_per_ml"]:
+            typer.echo("  mean density: " + ", ".join(
+                f"{name} {value:.3g} g/mL"
+                for name, value in summary["region_density_g_per_ml"].items()))
         for row in summary["voi_metrics"]:
             typer.echo(f"  {row['name']}: mean {row['mean_gy']:.1f} Gy, D70 {row['D70_gy']:.1f} "
                        f"Gy, mass {row['mass_g']:.0f} g")

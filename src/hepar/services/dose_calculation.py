@@ -3,8 +3,13 @@
 166Ho (microspheres, permanent): one post-treatment SPECT, physical decay from administration.
 177Lu: several SPECTs with their times (voxel time–activity fits, fall-back trapezoid + physical
 tail) or one SPECT (single-time-point method of Hänscheid et al. 2018, or an assumed effective
-half-life). Dose by local deposition (default, EANM SOP) or voxel-kernel convolution, with CT
-density scaling when a CT is given. Outputs through :mod:`hepar.services.dose_outputs`.
+half-life). Dose by local deposition (default, EANM SOP) or voxel-kernel convolution. Density from
+the CT when one is given, else from the regions: lungs at the inflated-lung density (0.26 g/mL, the
+value the planning uses), everything else at the protocol's tissue density. The protocol file also
+gives the absorbed energy per MBq of its nuclide (166Ho:
+``prescription.absorbed_energy_mj_per_mbq``), so a site that edits its file changes ``plan`` and
+``dose`` alike. Outputs through
+:mod:`hepar.services.dose_outputs`.
 """
 
 from __future__ import annotations
@@ -16,23 +21,27 @@ from typing import Any
 
 import numpy as np
 
+from hepar.clinical import Protocol, load_protocol
 from hepar.dosimetry import (
+    LUNG_DENSITY_G_PER_ML,
     TacModel,
     activity_in_mbq,
     biodistribution,
     density_from_ct,
+    density_from_regions,
     dose_report,
     energy_per_decay_mev,
     fit_time_activity,
     fit_voxel_time_activity,
     kernel_convolution_dose,
     local_deposition_dose,
+    region_mass_g,
     single_time_point_tia_mbq_h,
     voxel_kernel,
 )
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
-from hepar.physics import S_PER_H, SOFT_TISSUE_DENSITY_G_PER_ML, decay_factor_over_h, nuclide
+from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, nuclide
 
 from .dose_combined import combine_with_previous, read_summary
 from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
@@ -117,6 +126,42 @@ def _voi_fits(
     return rows
 
 
+def _absorbed_energy(name: str, study: Protocol) -> tuple[float, str]:
+    """Absorbed energy per MBq fully decayed, and its source: the protocol's prescription for its
+    nuclide (166Ho), else the nuclide's own value (177Lu: ICRP 107 electrons, first principles)."""
+    prescription = study.prescription
+    if canonical_nuclide_name(prescription.nuclide) == name:
+        return prescription.absorbed_energy_mj_per_mbq, (
+            f"protocol {study.label}, prescription.absorbed_energy_mj_per_mbq"
+        )
+    data = nuclide(name)
+    return data.absorbed_energy_mj_per_mbq, data.absorbed_energy_source
+
+
+def _density(
+    reference: Volume, ct: str | Path | None, lungs: Mask | None, tissue_g_per_ml: float
+) -> tuple[Volume, str]:
+    """The density map and how it was made."""
+    if ct is not None:
+        return density_from_ct(load_ct_on_grid(ct, reference)), "CT (bilinear HU to density)"
+    density = density_from_regions(reference, lungs=lungs, tissue_density_g_per_ml=tissue_g_per_ml)
+    tissue = f"{tissue_g_per_ml:g} g/mL (protocol tissue density)"
+    if lungs is None:
+        return density, f"uniform {tissue}"
+    return density, (
+        f"regions: lungs {LUNG_DENSITY_G_PER_ML:g} g/mL (inflated lung), elsewhere {tissue}"
+    )
+
+
+def _region_densities(regions: Sequence[Mask | None], density: Volume) -> dict[str, float]:
+    """Mean density (mass / volume, g/mL) of each region."""
+    return {
+        region.name: region_mass_g(region, density)
+        / (float(region.fraction.sum()) * density.voxel_volume_ml)
+        for region in regions if region is not None and region.fraction.sum() > 0
+    }
+
+
 def compute_dose(
     *,
     spect: Sequence[str | Path],
@@ -134,6 +179,7 @@ def compute_dose(
     effective_half_life_h: float | None = None,
     administered_activity_mbq: float | None = None,
     combine_with: Sequence[str | Path] = (),
+    protocol: str | Path = "registry",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Compute a dose map and its tables, and write them to ``out``.
@@ -141,7 +187,10 @@ def compute_dose(
     Writes ``dose_rtdose.dcm`` (RT Dose, on the frame of reference of the SPECT/CT),
     ``dose_gy.nii.gz``, ``summary.json`` and, where there are regions, ``dvh.csv``,
     ``voi_metrics.csv``, ``lesions.csv`` and ``biodistribution.csv``. Returns the summary (also
-    written as JSON): ``nuclide``, ``method``, ``tia_method``, ``density``, ``kernel``,
+    written as JSON): ``nuclide``, ``method``, ``tia_method``, ``protocol``,
+    ``absorbed_energy_mj_per_mbq``, ``energy_per_decay_mev``, ``absorbed_energy_source``,
+    ``density``, ``tissue_density_g_per_ml``, ``region_density_g_per_ml`` (mean density of each
+    region, g/mL), ``kernel``,
     ``voi_metrics``, ``lesions``, ``tumour_to_non_tumour``, ``biodistribution``,
     ``voi_time_activity`` (177Lu with several time points: per VOI ``model``, ``parameters``,
     ``tia_mbq_h``, ``tia_sd_mbq_h``, ``effective_half_life_h``, ``fallback_reason``),
@@ -152,6 +201,9 @@ def compute_dose(
     step = progress or (lambda _name: None)
     previous = [read_summary(path) for path in combine_with]
     name = nuclide(nuclide_name).name
+    study = load_protocol(protocol)
+    tissue_g_per_ml = study.prescription.tissue_density_g_per_ml
+    absorbed_mj_per_mbq, absorbed_source = _absorbed_energy(name, study)
     if method not in METHODS:
         raise InvalidValueError(field="method", value=method, expected=f"one of {list(METHODS)}")
     if not spect:
@@ -169,24 +221,21 @@ def compute_dose(
         load_region(p, reference, name=f"tumour {i}") for i, p in enumerate(tumour_masks, 1)
     ]
     tumours += list(named.values())
-    density: Volume | float = SOFT_TISSUE_DENSITY_G_PER_ML
-    if ct is not None:
-        density = density_from_ct(load_ct_on_grid(ct, reference))
+    density, density_method = _density(reference, ct, lungs, tissue_g_per_ml)
     step(DOSE_STEPS[1])
     tia, tia_info = _tia(maps, times_h, name, tac_model=tac_model,
                          effective_half_life_h=effective_half_life_h)
     step(DOSE_STEPS[2])
     data = nuclide(name)
-    energy = energy_per_decay_mev(data.absorbed_energy_mj_per_mbq, data.half_life_h)
+    energy = energy_per_decay_mev(absorbed_mj_per_mbq, data.half_life_h)
     kernel_info = None
     if method == "local":
         dose = local_deposition_dose(tia, energy_per_decay_mev=energy, density=density)
         comment = f"{name} local deposition (EANM SOP)"
     else:
-        kernel = voxel_kernel(name, reference.spacing_mm, energy_per_decay_mev=energy)
-        dose = kernel_convolution_dose(
-            tia, kernel, density=density if isinstance(density, Volume) else None
-        )
+        kernel = voxel_kernel(name, reference.spacing_mm, density_g_per_ml=tissue_g_per_ml,
+                              energy_per_decay_mev=energy)
+        dose = kernel_convolution_dose(tia, kernel, density=density)
         kernel_info = {"shape": list(kernel.energy_fraction.shape), "source": kernel.source}
         comment = f"{name} voxel-kernel convolution"
     step(DOSE_STEPS[3])
@@ -194,10 +243,13 @@ def compute_dose(
         "nuclide": name,
         "method": method,
         **tia_info,
+        "protocol": study.label,
+        "absorbed_energy_mj_per_mbq": absorbed_mj_per_mbq,
         "energy_per_decay_mev": energy,
-        "absorbed_energy_source": data.absorbed_energy_source,
-        "density": "CT (bilinear HU to density)" if ct is not None else (
-            f"uniform {SOFT_TISSUE_DENSITY_G_PER_ML} g/mL"),
+        "absorbed_energy_source": absorbed_source,
+        "density": density_method,
+        "tissue_density_g_per_ml": tissue_g_per_ml,
+        "region_density_g_per_ml": _region_densities([liver, lungs, *tumours, body], density),
         "kernel": kernel_info,
         "frame_of_reference_uid": dose.frame_of_reference_uid,
         "max_dose_gy": float(np.max(dose.array)),
