@@ -283,3 +283,72 @@ def test_dose_reads_tissue_density_and_holmium_energy_from_the_protocol(images, 
     assert lu["tissue_density_g_per_ml"] == 1.0
     assert main(["dose", *common, "--protocol", "nowhere.yaml", "--out", str(tmp_path / "x")]) == 2
     assert "protocol = 'nowhere.yaml'" in capsys.readouterr().err
+
+
+@pytest.fixture
+def negative_spect(images, tmp_path):
+    _, arrays = images
+    spect = arrays["spect"].copy()
+    spect[0, 0, 0] = -1234.5  # reconstruction noise below zero
+    return write_nifti(_volume(spect, "Bq/mL"), tmp_path / "noisy_spect.nii.gz")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["plan", "--treated-mass-kg", "1", "--target-dose-gy", "-5"], "target_dose_gy = -5.0"),
+        (["plan", "{spect}", "{liver}", "{lungs}", "--target-dose-gy", "-5"],
+         "target_dose_gy = -5.0"),
+        (["plan", "--treated-mass-kg", "1", "--lsf", "1.5"], "lsf = 1.5"),
+        (["plan", "{spect}", "{liver}", "{lungs}", "--scout-activity-mbq", "-5"],
+         "scout_activity_mbq = -5.0"),
+        (["plan", "{spect}", "{liver}", "{lungs}", "--scout-activity-mbq", "250",
+          "--scout-time-h", "-3"], "scout_time_h = -3.0"),
+        (["plan", "{spect}", "{liver}", "{lungs}", "--scout-activity-mbq", "0.01"],
+         "scout_activity_mbq = 0.01"),
+        (["plan", "{spect}", "{liver}"], "lung_mask = None"),
+        (["dose", "{spect}", "{liver}", "--administered-activity-mbq", "-3", "{out}"],
+         "administered_activity_mbq = -3.0"),
+        (["dose", "{spect}", "{liver}", "--administered-activity-mbq", "0.01", "{out}"],
+         "administered_activity_mbq = 0.01"),
+        (["dose", "{spect}", "--time-h", "2", "--time-h", "3", "{out}"], "time_h = [2.0, 3.0]"),
+    ],
+)
+def test_errors_name_the_option_the_user_typed(images, tmp_path, capsys, args, expected):
+    paths, _ = images
+    options = {"{spect}": ["--spect", str(paths["spect"])],
+               "{liver}": ["--liver-mask", str(paths["liver"])],
+               "{lungs}": ["--lung-mask", str(paths["lungs"])],
+               "{out}": ["--out", str(tmp_path / "never")]}
+    argv = [part for arg in args for part in options.get(arg, [arg])]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip().startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert expected in err
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("command", ["plan", "dose"])
+def test_a_negative_spect_voxel_is_reported_with_its_file_and_minimum(
+    command, images, negative_spect, tmp_path, capsys
+):
+    paths, _ = images
+    argv = [command, "--spect", str(negative_spect), "--liver-mask", str(paths["liver"]),
+            "--lung-mask", str(paths["lungs"])]
+    argv += ["--out", str(tmp_path / "never")] if command == "dose" else []
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{negative_spect}: spect = " in err
+    assert "negative values (minimum -1234.5 Bq/mL, 1 voxel)" in err
+
+
+def test_holmium_dose_without_time_says_what_it_assumed(images, tmp_path, capsys):
+    paths, _ = images
+    common = ["dose", "--spect", str(paths["spect"]), "--liver-mask", str(paths["liver"])]
+    assert main([*common, "--out", str(tmp_path / "a"), "--json"]) == 0
+    (assumed,) = json.loads(capsys.readouterr().out)["assumptions"]
+    assert "no --time-h" in assumed and "(0 h)" in assumed
+    assert main([*common, "--out", str(tmp_path / "b")]) == 0
+    assert f"assumed: {assumed}" in capsys.readouterr().out
+    assert main([*common, "--time-h", "20", "--out", str(tmp_path / "c"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["assumptions"] == []

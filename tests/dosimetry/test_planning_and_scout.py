@@ -63,6 +63,8 @@ def test_bad_planning_input_is_refused_with_the_field():
         plan_activity(1.0, lung_shunt_fraction=1.2)
     with pytest.raises(InvalidValueError, match=r"lung_dose_max_gy = 0"):
         PlanningLimits(lung_dose_max_gy=0)
+    with pytest.raises(InvalidValueError, match=r"target_dose_gy = -5"):
+        plan_activity(1.0, target_dose_gy=-5)
 
 
 def test_split_by_perfused_mass_gives_every_territory_the_same_mean_dose():

@@ -97,5 +97,7 @@ def register(app: typer.Typer) -> None:
                        f"{row['total_bed_gy']:.1f} Gy (alpha/beta {row['alpha_beta_gy']:g} Gy)")
         if summary["tumour_to_non_tumour"] is not None:
             typer.echo(f"  tumour-to-non-tumour ratio {summary['tumour_to_non_tumour']:.2f}")
+        for text in summary["assumptions"]:
+            typer.echo(f"  assumed: {text}")
         typer.echo(f"written to {out}: " + ", ".join(sorted(Path(p).name for p in
                                                           summary["files"].values())))

@@ -13,6 +13,7 @@ From a scout SPECT (Bq/mL) and the treated-liver mask::
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +75,7 @@ def _summary(record: dict[str, Any]) -> str:
             f"{record['calibration_time']} for {record['activity_mbq']:.0f} MBq at "
             f"{record['administration_time']}."
         )
+    lines.extend(f"Assumed: {text}." for text in record.get("assumptions", []))
     lines.append(_verdict(record))
     return "\n".join(lines)
 
@@ -112,8 +114,9 @@ def register(app: typer.Typer) -> None:
             help="Time of administration (ISO 8601 with offset).")] = None,
         scout_activity_mbq: Annotated[float | None, typer.Option(
             help="Administered scout activity in MBq (for the scout biodistribution).")] = None,
-        scout_time_h: Annotated[float, typer.Option(
-            help="Hours from scout injection to the scout SPECT.")] = 0.0,
+        scout_time_h: Annotated[float | None, typer.Option(
+            help="Hours from scout injection to the scout SPECT (default 0, then said in "
+            "'assumptions').")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Plan the 166Ho activity and check lung dose and liver dose against the protocol."""
@@ -121,6 +124,10 @@ def register(app: typer.Typer) -> None:
             "calibration_time": _time(calibration_time, "calibration_time"),
             "administration_time": _time(administration_time, "administration_time"),
         }
+        if lsf is not None and not (math.isfinite(lsf) and 0.0 <= lsf < 1.0):
+            raise InvalidValueError(
+                field="lsf", value=lsf, expected="a lung shunt fraction from 0 to below 1"
+            )
         with_images = spect is not None or liver_mask is not None or structures is not None
         if treated_mass_kg is not None and with_images:
             raise InvalidValueError(

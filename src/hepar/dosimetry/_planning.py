@@ -214,8 +214,9 @@ def plan_activity(
     """
     rules = limits or PlanningLimits()
     mass = require_positive("treated_mass_kg", treated_mass_kg)
+    target = require_positive("target_dose_gy", target_dose_gy)
     lung_mass = rules.lung_mass_default_kg if lung_mass_kg is None else lung_mass_kg
-    activity = activity_for_mean_dose_mbq(target_dose_gy, mass, absorbed_energy_mj_per_mbq)
+    activity = activity_for_mean_dose_mbq(target, mass, absorbed_energy_mj_per_mbq)
     lung = lung_dose_gy(
         activity, lung_shunt_fraction, lung_mass,
         absorbed_energy_mj_per_mbq=absorbed_energy_mj_per_mbq,
@@ -223,7 +224,7 @@ def plan_activity(
     liver = activity * (1.0 - lung_shunt_fraction) * absorbed_energy_mj_per_mbq / MJ_PER_J / mass
     return QuickPlan(
         treated_mass_kg=mass,
-        target_dose_gy=float(target_dose_gy),
+        target_dose_gy=target,
         absorbed_energy_mj_per_mbq=float(absorbed_energy_mj_per_mbq),
         activity_mbq=activity,
         lung_shunt_fraction=float(lung_shunt_fraction),

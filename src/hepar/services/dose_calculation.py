@@ -26,7 +26,6 @@ from hepar.dosimetry import (
     LUNG_DENSITY_G_PER_ML,
     TacModel,
     activity_in_mbq,
-    biodistribution,
     density_from_ct,
     density_from_regions,
     dose_report,
@@ -43,6 +42,7 @@ from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, nuclide
 
+from .dose_biodistribution import biodistribution_naming_option
 from .dose_combined import combine_with_previous, read_summary
 from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
 from .dose_outputs import dvh_rows, write_outputs
@@ -60,8 +60,9 @@ METHODS = ("local", "kernel")
 
 def _tia(
     maps: Sequence[Volume], times_h: Sequence[float], name: str, *, tac_model: str,
-    effective_half_life_h: float | None,
+    effective_half_life_h: float | None, assumptions: list[str],
 ) -> tuple[Volume, dict[str, Any]]:
+    """Time-integrated activity; what it had to assume is appended to ``assumptions``."""
     half_life = nuclide(name).half_life_h
     if name in PERMANENT_IMPLANTS:
         if len(maps) != 1:
@@ -69,8 +70,18 @@ def _tia(
                 field="spect", value=f"{len(maps)} images",
                 expected=f"one post-treatment SPECT for {name} (permanent implant)",
             )
+        if len(times_h) > 1:
+            raise InvalidValueError(
+                field="time_h", value=list(times_h),
+                expected=f"one time, that of the one {name} SPECT (h after administration)",
+            )
         delay = times_h[0] if times_h else 0.0
-        if delay < 0:
+        if not times_h:
+            assumptions.append(
+                f"no --time-h: the {name} SPECT is taken as acquired at the administration (0 h); "
+                "for a later scan the dose is too low by the decay since (give --time-h)"
+            )
+        if not (math.isfinite(delay) and delay >= 0):
             raise InvalidValueError(field="time_h", value=delay, expected="a time >= 0 h")
         back = float(1.0 / decay_factor_over_h(delay, half_life))
         tia = np.asarray(maps[0].array, dtype=float) * back * S_PER_H * half_life / math.log(2.0)
@@ -208,6 +219,13 @@ def compute_dose(
         raise InvalidValueError(field="method", value=method, expected=f"one of {list(METHODS)}")
     if not spect:
         raise InvalidValueError(field="spect", value=[], expected="at least one SPECT file")
+    if administered_activity_mbq is not None and not (
+        math.isfinite(administered_activity_mbq) and administered_activity_mbq > 0
+    ):
+        raise InvalidValueError(
+            field="administered_activity_mbq", value=administered_activity_mbq,
+            expected="the administered activity in MBq, > 0",
+        )
     step(DOSE_STEPS[0])
     maps = [load_activity(path) for path in spect]
     reference = maps[0]
@@ -223,8 +241,9 @@ def compute_dose(
     tumours += list(named.values())
     density, density_method = _density(reference, ct, lungs, tissue_g_per_ml)
     step(DOSE_STEPS[1])
+    assumptions: list[str] = []
     tia, tia_info = _tia(maps, times_h, name, tac_model=tac_model,
-                         effective_half_life_h=effective_half_life_h)
+                         effective_half_life_h=effective_half_life_h, assumptions=assumptions)
     step(DOSE_STEPS[2])
     data = nuclide(name)
     energy = energy_per_decay_mev(absorbed_mj_per_mbq, data.half_life_h)
@@ -251,6 +270,7 @@ def compute_dose(
         "tissue_density_g_per_ml": tissue_g_per_ml,
         "region_density_g_per_ml": _region_densities([liver, lungs, *tumours, body], density),
         "kernel": kernel_info,
+        "assumptions": assumptions,
         "frame_of_reference_uid": dose.frame_of_reference_uid,
         "max_dose_gy": float(np.max(dose.array)),
         "voi_metrics": [], "lesions": [], "tumour_to_non_tumour": None, "biodistribution": [],
@@ -297,9 +317,10 @@ def compute_dose(
             for i, (activity, time_h) in enumerate(zip(maps, scan_times, strict=False)):
                 remaining = administered_activity_mbq * float(
                     decay_factor_over_h(time_h, data.half_life_h))
-                rows += [r.to_dict() for r in biodistribution(
+                rows += [r.to_dict() for r in biodistribution_naming_option(
                     activity, scan=f"scan {i + 1} ({time_h:g} h)",
-                    administered_activity_at_scan_mbq=remaining, liver=liver, tumours=tumours,
+                    administered_mbq=administered_activity_mbq, at_scan_mbq=remaining,
+                    option="administered_activity_mbq", liver=liver, tumours=tumours,
                     lungs=lungs, body=body,
                 )]
             summary["biodistribution"] = rows

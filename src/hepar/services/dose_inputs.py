@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 from hepar.io import (
@@ -36,8 +38,14 @@ def _nifti(path: Path, unit: VolumeUnit, frame: str | None) -> Volume:
     return read_nifti(path, unit=unit, frame_of_reference_uid=stored or frame)
 
 
-def load_activity(path: str | Path, *, frame_of_reference_uid: str | None = None) -> Volume:
-    """An activity map in Bq/mL from a NIfTI or NM RECON TOMO file."""
+def load_activity(
+    path: str | Path, *, frame_of_reference_uid: str | None = None, option: str = "spect"
+) -> Volume:
+    """An activity map in Bq/mL from a NIfTI or NM RECON TOMO file.
+
+    A map with negative or non-finite voxels is refused here, with the file, the option it was
+    given with (``option``) and the minimum, before any dosimetry turns it into another quantity.
+    """
     source = Path(path)
     if _is_nifti(source):
         volume = _nifti(source, VolumeUnit.BQ_PER_ML, frame_of_reference_uid)
@@ -47,6 +55,23 @@ def load_activity(path: str | Path, *, frame_of_reference_uid: str | None = None
         raise InvalidValueError(
             field="unit", value=volume.unit.value, source=str(source),
             expected="a quantitative SPECT in Bq/mL (reconstruct with calibration first)",
+        )
+    values = np.asarray(volume.array, dtype=float)
+    finite = np.isfinite(values)
+    if not finite.all():
+        raise InvalidValueError(
+            field=option, source=str(source),
+            value=f"activity map with {int((~finite).sum())} NaN or infinite voxels",
+            expected="finite activities in Bq/mL in every voxel",
+        )
+    if values.size and values.min() < 0:
+        negative = int((values < 0).sum())
+        raise InvalidValueError(
+            field=option, source=str(source),
+            value=f"activity map with negative values (minimum {values.min():.6g} Bq/mL, "
+            f"{negative} voxel{'s' if negative > 1 else ''})",
+            expected="activities >= 0 Bq/mL in every voxel (clip negative reconstruction noise "
+            "before dosimetry)",
         )
     return volume
 
@@ -93,3 +118,4 @@ def load_masks(
     raise InvalidValueError(
         field="structures", value=str(source), expected="an RT Structure Set or DICOM SEG file"
     )
+

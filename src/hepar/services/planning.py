@@ -7,6 +7,7 @@ deposition search settings included.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -17,7 +18,6 @@ from hepar.clinical import Protocol, load_protocol
 from hepar.dosimetry import (
     PlanningLimits,
     analyse_scout,
-    biodistribution,
     density_from_ct,
     plan_activity,
     region_mass_g,
@@ -30,6 +30,7 @@ from hepar.physics import (
     nuclide,
 )
 
+from .dose_biodistribution import biodistribution_naming_option
 from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
 
 __all__ = ["image_plan", "planning_limits_from_protocol", "quick_plan"]
@@ -64,6 +65,17 @@ def _timing(
         "activity_at_calibration_mbq": activity_mbq / factor,
         "activity_at_administration_mbq": activity_mbq,
     }
+
+
+def _require(name: str, value: float | None, *, low: float, strict: bool, unit: str) -> None:
+    """Refuse a value the user typed under option ``name`` when it is below ``low``."""
+    if value is None:
+        return
+    ok = math.isfinite(value) and (value > low if strict else value >= low)
+    if not ok:
+        raise InvalidValueError(
+            field=name, value=value, expected=f"a number {'>' if strict else '>='} {low:g} {unit}"
+        )
 
 
 def _context(protocol: Protocol, limits: PlanningLimits) -> dict[str, Any]:
@@ -122,7 +134,7 @@ def image_plan(
     calibration_time: datetime | None = None,
     administration_time: datetime | None = None,
     scout_activity_mbq: float | None = None,
-    scout_time_h: float = 0.0,
+    scout_time_h: float | None = None,
 ) -> dict[str, Any]:
     """Plan from a scout SPECT and a treated-liver mask (``hepar plan --liver-mask --spect``).
 
@@ -139,8 +151,12 @@ def image_plan(
     ``limits``, the timing keys of :func:`quick_plan`, and ``biodistribution`` of the scout
     (``scan``, ``voi``, ``activity_mbq``, ``fraction_of_administered``) when
     ``scout_activity_mbq`` (administered, at the scout injection) is given, the scout SPECT taken
-    ``scout_time_h`` hours later.
+    ``scout_time_h`` hours later (0 when not given, then said in ``assumptions``, a list of
+    strings).
     """
+    _require("target_dose_gy", target_dose_gy, low=0.0, strict=True, unit="Gy")
+    _require("scout_activity_mbq", scout_activity_mbq, low=0.0, strict=True, unit="MBq")
+    _require("scout_time_h", scout_time_h, low=0.0, strict=False, unit="h")
     study = load_protocol(protocol)
     limits = planning_limits_from_protocol(study)
     prescription = study.prescription
@@ -157,6 +173,12 @@ def image_plan(
     lungs = load_region(lung_mask, scout, name="lungs") if lung_mask is not None else (
         named.get("lungs")
     )
+    if lungs is None and lung_shunt_fraction is None:
+        raise InvalidValueError(
+            field="lung_mask", value=None,
+            expected="a --lung-mask (or a region named 'lungs' in --structures) to measure the "
+            "lung shunt on the scout, or the lung shunt fraction itself (--lsf)",
+        )
     tumours = [load_region(p, scout, name=f"tumour {i}") for i, p in enumerate(tumour_masks, 1)]
     tumours += [m for name, m in named.items() if name not in ("liver", "lungs")]
     density = density_from_ct(load_ct_on_grid(ct, scout)) if ct is not None else (
@@ -175,14 +197,22 @@ def image_plan(
     data = analysis.to_dict()
     data.pop("treatment_activity_mbq")
     data["biodistribution"] = []
+    assumptions: list[str] = []
     if scout_activity_mbq is not None:
+        if scout_time_h is None:
+            assumptions.append(
+                "no --scout-time-h: the scout SPECT is taken as acquired at the scout injection "
+                "(0 h) for the scout biodistribution"
+            )
+        hours = 0.0 if scout_time_h is None else scout_time_h
         remaining = scout_activity_mbq * float(
-            decay_factor_over_h(scout_time_h, nuclide("Ho-166").half_life_h)
+            decay_factor_over_h(hours, nuclide("Ho-166").half_life_h)
         )
-        data["biodistribution"] = [row.to_dict() for row in biodistribution(
-            scout, scan="scout", administered_activity_at_scan_mbq=remaining, liver=liver,
-            tumours=tumours, lungs=lungs,
+        data["biodistribution"] = [row.to_dict() for row in biodistribution_naming_option(
+            scout, scan="scout", administered_mbq=scout_activity_mbq, at_scan_mbq=remaining,
+            option="scout_activity_mbq", liver=liver, tumours=tumours, lungs=lungs,
         )]
+    data["assumptions"] = assumptions
     return {
         "activity_mbq": activity,
         "treated_mass_kg": treated_mass_kg,
