@@ -352,3 +352,60 @@ def test_holmium_dose_without_time_says_what_it_assumed(images, tmp_path, capsys
     assert f"assumed: {assumed}" in capsys.readouterr().out
     assert main([*common, "--time-h", "20", "--out", str(tmp_path / "c"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["assumptions"] == []
+
+
+def test_plan_splits_the_activity_over_injection_positions_by_perfused_mass(tmp_path, capsys):
+    """Two territories of 0.6 and 0.4 kg share one planned activity 60/40 (split by perfused mass,
+    so that both get the same mean dose). Voxels of 1 mL, occupancy 1/1.06 at 1.06 g/mL: 1 g each,
+    so 600 and 400 voxels weigh 0.6 and 0.4 kg; the treated liver (both) 1 kg -> 60 Gy needs
+    60 / 0.01587 = 3781 MBq (REFERENCE.md)."""
+    affine = affine_from_geometry(origin_lps_mm=(0.0, 0.0, 0.0), spacing_mm=(10.0, 10.0, 10.0))
+    occupancy = 1.0 / 1.06
+    right = np.zeros((12, 12, 12))
+    right[1:7, 1:11, 1:11] = occupancy
+    left = np.zeros((12, 12, 12))
+    left[7:11, 1:11, 1:11] = occupancy
+    files = {}
+    for name, array, unit in (("scout", (right + left) * 1.0e4, "Bq/mL"),
+                              ("liver", right + left, "1"), ("right", right, "1"),
+                              ("left", left, "1")):
+        files[name] = str(write_nifti(Volume(array, affine, unit, FRAME),
+                                      tmp_path / f"{name}.nii.gz"))
+    assert main(["plan", "--spect", files["scout"], "--liver-mask", files["liver"], "--lsf", "0",
+                 "--injection", f"right hepatic={files['right']}",
+                 "--injection", f"left hepatic={files['left']}", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    planned = 60.0 / 0.01587
+    assert record["activity_mbq"] == pytest.approx(planned, rel=1e-9)
+    right_row, left_row = record["injection_positions"]
+    assert (right_row["name"], left_row["name"]) == ("right hepatic", "left hepatic")
+    assert right_row["mass_kg"] == pytest.approx(0.6, rel=1e-9)
+    assert left_row["mass_kg"] == pytest.approx(0.4, rel=1e-9)
+    assert right_row["activity_mbq"] == pytest.approx(0.6 * planned, rel=1e-9)
+    assert left_row["activity_mbq"] == pytest.approx(0.4 * planned, rel=1e-9)
+    assert right_row["mean_dose_gy"] == pytest.approx(60.0) == left_row["mean_dose_gy"]
+    assert main(["plan", "--spect", files["scout"], "--liver-mask", files["liver"], "--lsf", "0",
+                 "--injection", files["right"]]) == 2
+    assert "injection = " in capsys.readouterr().err
+    assert main(["plan", "--treated-mass-kg", "1", "--injection", f"a={files['right']}"]) == 2
+    assert "injection = " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("lung_hu", "lung_density"), [(None, 0.26), (-800.0, 0.2)])
+def test_plan_weighs_the_lungs_from_their_mask(images, tmp_path, capsys, lung_hu, lung_density):
+    """Lung mass = lung voxels x voxel volume x density: inflated lung 0.26 g/mL (ICRP 89) without
+    a CT; with a CT, 1 + HU/1000 below 0 HU (bilinear model, Kinahan et al. Med Phys 1998), 0.2
+    g/mL at -800 HU. The lung dose then uses that mass (REFERENCE.md: A x LSF x E / m_lung)."""
+    paths, arrays = images
+    argv = ["plan", "--spect", str(paths["spect"]), "--liver-mask", str(paths["liver"]),
+            "--lung-mask", str(paths["lungs"]), "--json"]
+    if lung_hu is not None:
+        ct = np.where(arrays["lungs"] > 0, lung_hu, 0.0)
+        argv += ["--ct", str(write_nifti(_volume(ct, "HU"), tmp_path / "ct.nii.gz"))]
+    assert main(argv) == 0
+    record = json.loads(capsys.readouterr().out)
+    lung_voxels = 6 * 14 * 14
+    expected_kg = lung_voxels * 0.064 * lung_density / 1000.0
+    assert record["lung_mass_kg"] == pytest.approx(expected_kg, rel=1e-9)
+    assert record["lung_dose_gy"] == pytest.approx(
+        record["activity_mbq"] * record["lung_shunt_fraction"] * 0.01587 / expected_kg, rel=1e-9)

@@ -7,7 +7,8 @@ Quick check without images::
 From a scout SPECT (Bq/mL) and the treated-liver mask::
 
     hepar plan --spect scout.nii.gz --liver-mask liver.nii.gz [--lung-mask lungs.nii.gz]
-               [--tumour-mask t1.nii.gz ...] [--ct CT_DIR] --json
+               [--tumour-mask t1.nii.gz ...] [--ct CT_DIR]
+               [--injection "right hepatic=right.nii.gz" --injection ...] --json
 """
 
 from __future__ import annotations
@@ -39,6 +40,21 @@ def _time(value: str | None, field: str) -> datetime | None:
     return moment
 
 
+def _injections(values: list[str] | None) -> list[tuple[str, Path]]:
+    """``NAME=MASK`` options as (name, path) pairs."""
+    pairs = []
+    for value in values or []:
+        name, _, path = value.partition("=")
+        if not name.strip() or not path.strip():
+            raise InvalidValueError(
+                field="injection", value=value,
+                expected="NAME=MASK, a position's name and its perfused-territory mask, e.g. "
+                "'right hepatic=right.nii.gz'",
+            )
+        pairs.append((name.strip(), Path(path.strip())))
+    return pairs
+
+
 def _verdict(record: dict[str, Any]) -> str:
     if record["within_limits"]:
         return "Within all limits."
@@ -68,6 +84,11 @@ def _summary(record: dict[str, Any]) -> str:
             f"  extrahepatic deposition {spot['label']}: {spot['activity_mbq']:.2f} MBq "
             f"({100 * spot['fraction_of_scout']:.1f} % of the scout) at LPS "
             f"({x:.0f}, {y:.0f}, {z:.0f}) mm"
+        )
+    for position in record.get("injection_positions", []):
+        lines.append(
+            f"  inject {position['activity_mbq']:.0f} MBq at {position['name']} "
+            f"({position['mass_kg']:.3f} kg perfused)"
         )
     if "activity_at_calibration_mbq" in record:
         lines.append(
@@ -117,6 +138,9 @@ def register(app: typer.Typer) -> None:
         scout_time_h: Annotated[float | None, typer.Option(
             help="Hours from scout injection to the scout SPECT (default 0, then said in "
             "'assumptions').")] = None,
+        injection: Annotated[list[str] | None, typer.Option(
+            help="NAME=MASK: an injection position and its perfused-territory mask (NIfTI); "
+            "repeat for each position to split the activity by perfused mass.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Plan the 166Ho activity and check lung dose and liver dose against the protocol."""
@@ -134,7 +158,13 @@ def register(app: typer.Typer) -> None:
                 field="treated_mass_kg", value=treated_mass_kg,
                 expected="either --treated-mass-kg or images (--spect, --liver-mask), not both",
             )
+        injections = _injections(injection)
         if treated_mass_kg is not None:
+            if injections:
+                raise InvalidValueError(
+                    field="injection", value=injection,
+                    expected="--spect with --liver-mask: the split needs the territory masks",
+                )
             record = quick_plan(
                 treated_mass_kg, target_dose_gy=target_dose_gy, lung_shunt_fraction=lsf,
                 lung_mass_kg=lung_mass_kg, protocol=protocol, **times,
@@ -145,7 +175,8 @@ def register(app: typer.Typer) -> None:
                 tumour_masks=tumour_mask or [], structures=structures, ct=ct,
                 target_dose_gy=target_dose_gy, lung_shunt_fraction=lsf,
                 lung_mass_kg=lung_mass_kg, protocol=protocol,
-                scout_activity_mbq=scout_activity_mbq, scout_time_h=scout_time_h, **times,
+                scout_activity_mbq=scout_activity_mbq, scout_time_h=scout_time_h,
+                injections=injections, **times,
             )
         else:
             raise InvalidValueError(

@@ -21,8 +21,10 @@ from hepar.dosimetry import (
     density_from_ct,
     plan_activity,
     region_mass_g,
+    split_activity_by_mass,
 )
 from hepar.errors import InvalidValueError
+from hepar.imaging import Volume
 from hepar.physics import (
     activity_for_mean_dose_mbq,
     decay_factor,
@@ -76,6 +78,41 @@ def _require(name: str, value: float | None, *, low: float, strict: bool, unit: 
         raise InvalidValueError(
             field=name, value=value, expected=f"a number {'>' if strict else '>='} {low:g} {unit}"
         )
+
+
+def _injection_positions(
+    injections: Sequence[tuple[str, str | Path]],
+    scout: Volume,
+    density: Volume | float,
+    activity_mbq: float,
+    absorbed_energy_mj_per_mbq: float,
+) -> list[dict[str, Any]]:
+    """Split the planned activity over the injection positions in proportion to the mass each
+    perfuses (:func:`hepar.dosimetry.split_activity_by_mass`): every territory gets the same
+    mean dose."""
+    if not injections:
+        return []
+    masses: dict[str, float] = {}
+    for name, path in injections:
+        if not name or name in masses:
+            raise InvalidValueError(
+                field="injection", value=name,
+                expected="a distinct, non-empty name for each injection position",
+            )
+        territory = load_region(path, scout, name=name)
+        mass_kg = region_mass_g(territory, density) / 1000.0
+        if not mass_kg > 0:
+            raise InvalidValueError(
+                field="injection", value=f"{name}={path}",
+                expected="a perfused-territory mask with at least one voxel on the scout grid",
+            )
+        masses[name] = mass_kg
+    split = split_activity_by_mass(activity_mbq, masses)
+    return [
+        {"name": name, "mass_kg": masses[name], "activity_mbq": split[name],
+         "mean_dose_gy": split[name] * absorbed_energy_mj_per_mbq / 1000.0 / masses[name]}
+        for name in masses
+    ]
 
 
 def _context(protocol: Protocol, limits: PlanningLimits) -> dict[str, Any]:
@@ -135,6 +172,7 @@ def image_plan(
     administration_time: datetime | None = None,
     scout_activity_mbq: float | None = None,
     scout_time_h: float | None = None,
+    injections: Sequence[tuple[str, str | Path]] = (),
 ) -> dict[str, Any]:
     """Plan from a scout SPECT and a treated-liver mask (``hepar plan --liver-mask --spect``).
 
@@ -152,7 +190,10 @@ def image_plan(
     (``scan``, ``voi``, ``activity_mbq``, ``fraction_of_administered``) when
     ``scout_activity_mbq`` (administered, at the scout injection) is given, the scout SPECT taken
     ``scout_time_h`` hours later (0 when not given, then said in ``assumptions``, a list of
-    strings).
+    strings). With ``injections`` (pairs of a position's name and its perfused-territory mask),
+    ``injection_positions`` lists per position ``name``, ``mass_kg`` (territory mass, same density
+    as the treated liver), ``activity_mbq`` (the planned activity split in proportion to the
+    masses, summing to ``activity_mbq``) and ``mean_dose_gy``; empty without.
     """
     _require("target_dose_gy", target_dose_gy, low=0.0, strict=True, unit="Gy")
     _require("scout_activity_mbq", scout_activity_mbq, low=0.0, strict=True, unit="MBq")
@@ -213,6 +254,9 @@ def image_plan(
             option="scout_activity_mbq", liver=liver, tumours=tumours, lungs=lungs,
         )]
     data["assumptions"] = assumptions
+    data["injection_positions"] = _injection_positions(
+        injections, scout, density, activity, prescription.absorbed_energy_mj_per_mbq
+    )
     return {
         "activity_mbq": activity,
         "treated_mass_kg": treated_mass_kg,
