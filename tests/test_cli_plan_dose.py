@@ -323,7 +323,7 @@ def test_errors_name_the_option_the_user_typed(images, tmp_path, capsys, args, e
     argv = [part for arg in args for part in options.get(arg, [arg])]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.strip().startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
     assert expected in err
     assert not (tmp_path / "never").exists()
 

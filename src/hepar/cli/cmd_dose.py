@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True)
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
-            console=console, transient=True,
+            console=console, transient=True, disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task("dose", total=len(DOSE_STEPS))
 
