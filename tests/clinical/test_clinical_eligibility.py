@@ -413,3 +413,14 @@ def test_candidate_with_an_unknown_unit_is_rejected(candidate_data: dict[str, An
     candidate_data["labs"][0]["unit"] = "grains"
     with pytest.raises(InvalidValueError, match=r"labs\[0\]\.unit = 'grains'"):
         validate_record(Candidate, candidate_data)
+
+
+@pytest.mark.parametrize("protocol", ["registry", "paper-v6"])
+def test_shipped_protocols_want_exactly_four_cycles(
+    candidate_data: dict[str, Any], protocol: str
+) -> None:
+    # NCT02067988 and Braat et al. 2018: treated with 4 cycles of 200 mCi 177Lu-dotatate.
+    candidate_data["lutetium_cycles"].insert(0, FIFTH_CYCLE)
+    result = screen(candidate_data, protocol)
+    assert verdict(result, "I4") is Verdict.NOT_MET
+    assert "[5 > 4 cycles]" in row(result, "I4").value
