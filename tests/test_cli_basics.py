@@ -47,3 +47,23 @@ def test_user_error_is_one_line_on_stderr_with_status_2():
         "'ho166'"
     ]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["nuclide"], ["phantom", "x", "--seed", "abc"], ["no-such-command"], ["info", "x", "--bogus"]],
+)
+def test_usage_errors_exit_2_without_a_traceback(argv):
+    # DESIGN.md: a user never sees a traceback for their own mistake.
+    result = subprocess.run(
+        [sys.executable, "-c", "from hepar.cli import entry_point; entry_point()", *argv],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip()
+
+
+def test_usage_error_through_main_returns_2(capsys):
+    assert main(["nuclide"]) == 2
+    assert "Missing argument" in capsys.readouterr().err

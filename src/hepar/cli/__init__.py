@@ -57,24 +57,21 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status (2 for a user error)."""
+    """Run the command line; return the exit status (2 for a user error).
+
+    Usage errors (a missing argument, a bad option value, an unknown command) are reported by
+    Typer/Click itself in standalone mode: a usage line and exit status 2, never a traceback.
+    """
     try:
-        app(args=argv, prog_name="hepar", standalone_mode=False)
+        app(args=argv, prog_name="hepar", standalone_mode=True)
     except HeparError as error:
         typer.echo(f"error: {error}", err=True)
         return 2
-    except typer.Exit as done:
-        return int(done.exit_code or 0)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            return int(done.code or 0)
+        typer.echo(str(done.code), err=True)
         return 1
-    except Exception as error:  # click usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            return error.exit_code
-        raise
     return 0
 
 
