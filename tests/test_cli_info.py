@@ -153,3 +153,14 @@ def test_console_script_exit_status(tmp_path):
          str(tmp_path / "none")], capture_output=True, text=True, check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("error: path = ")
+
+
+def test_what_pydicom_tolerated_is_listed_not_printed(capsys):
+    # Lenient reading (STYLE.md habit 7): pydicom's sample RT Dose has an invalid UI value; hepar
+    # records it under `warnings` instead of letting a Python warning reach the terminal.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = _info(capsys, get_testdata_file("rtdose.dcm"))
+    assert any(w.startswith("pydicom: Invalid value for VR UI") for w in record["warnings"])

@@ -82,7 +82,8 @@ def test_foreign_nifti_needs_a_unit_and_gets_a_new_frame(tmp_path):
 
 def test_unit_argument_must_agree_with_the_stored_unit(tmp_path):
     path = write_nifti(make_ct_volume(), tmp_path / "ct.nii")
-    with pytest.raises(UnitMismatchError, match=r"ct.nii: unit = 'Bq/mL': expected 'HU'"):
+    # The value is what the file holds (HU); expected is what the caller needs (Bq/mL).
+    with pytest.raises(UnitMismatchError, match=r"ct.nii: unit = 'HU': expected 'Bq/mL'"):
         read_nifti(path, unit="Bq/mL")
 
 

@@ -259,7 +259,8 @@ def describe_path(path: str | Path, *, series_uid: str | None = None) -> FileDes
     """Describe a DICOM series folder, a DICOM file (CT slice, NM, RT Dose, RTSTRUCT, SEG...) or
     a NIfTI file.
 
-    HeparWarnings raised while reading are collected in ``warnings`` (not re-issued).
+    HeparWarnings raised while reading, and the UserWarnings pydicom gives for values it
+    tolerated, are collected in ``warnings`` (not re-issued).
 
     Parameters
     ----------
@@ -280,7 +281,7 @@ def describe_path(path: str | Path, *, series_uid: str | None = None) -> FileDes
         raise InvalidValueError(field="path", value=str(path),
                                 expected="an existing file or folder")
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", HeparWarning)
+        warnings.simplefilter("always")  # record everything; re-issue what is not ours below
         if path.is_dir():
             files = dicom_files(path)
             if len(files) == 1 and series_uid is None:
@@ -293,8 +294,13 @@ def describe_path(path: str | Path, *, series_uid: str | None = None) -> FileDes
         else:
             description = _describe_dicom_file(path)
     for warning in caught:
-        if issubclass(warning.category, HeparWarning):
+        reader_warning = issubclass(warning.category, HeparWarning) or (
+            warning.category is UserWarning and "pydicom" in warning.filename
+        )  # lenient reading: what pydicom tolerated in a scanner file is recorded, not printed
+        if reader_warning:
             text = str(warning.message)
+            if not issubclass(warning.category, HeparWarning):
+                text = f"pydicom: {text}"
             if text not in description.warnings:
                 description.warnings.append(text)
         else:

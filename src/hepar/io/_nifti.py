@@ -232,8 +232,9 @@ def read_nifti(
                                 expected="unit= (the file does not say; e.g. 'Bq/mL', 'HU')",
                                 source=source)
     if given is not None and stored_unit is not None and given is not stored_unit:
-        raise UnitMismatchError(field="unit", value=given.value,
-                                expected=f"{stored_unit.value!r} as stored in the file",
+        raise UnitMismatchError(field="unit", value=stored_unit.value,
+                                expected=f"{given.value!r} (the unit this use needs); the file "
+                                "stores another quantity",
                                 source=source)
     chosen = given or stored_unit
     assert chosen is not None
