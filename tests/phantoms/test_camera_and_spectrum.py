@@ -48,6 +48,24 @@ def test_ho166_photopeak_sensitivity_is_of_the_published_count_rate_order():
     assert ours == pytest.approx(8.1, rel=0.4)
 
 
+def test_only_hepar_physics_talks_to_xraydb():
+    """Attenuation data reach the simulator through hepar.physics (one source of cross-sections
+    and one place for unit conversions): no phantoms module imports xraydb."""
+    import ast
+    from pathlib import Path
+
+    import hepar.phantoms
+
+    folder = Path(hepar.phantoms.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
+        assert "xraydb" not in imported, path.name
+
+
 def test_geometric_resolution_formula():
     """Cherry, Sorenson & Phelps ch. 14: R_g = d (l_e + b) / l_e, l_e = l - 2/mu."""
     import xraydb

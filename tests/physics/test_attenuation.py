@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from hepar.errors import InvalidValueError
 from hepar.physics import (
+    DetectorMaterial,
     Material,
+    MaterialComposition,
+    composition_attenuation_per_cm,
+    detector_attenuation_per_cm,
+    detector_material_composition,
     hu_to_mu_per_cm,
     linear_attenuation_per_cm,
+    material_composition,
 )
 
 
@@ -94,3 +102,66 @@ def test_hu_to_mu_places_bone_on_bone():
 def test_hu_to_mu_is_monotonic():
     hu = np.linspace(-1100, 3000, 500)
     assert np.all(np.diff(hu_to_mu_per_cm(hu, 80.6)) >= 0)
+
+
+# -- the gamma camera's materials and compositions given by their elements --------------------
+
+
+@pytest.mark.parametrize(
+    ("energy_kev", "mu_over_rho_cm2_per_g"),
+    # NIST X-ray mass attenuation coefficients (Hubbell & Seltzer, NISTIR 5632), lead, Z = 82,
+    # total with coherent scattering.
+    [(100.0, 5.549), (150.0, 2.014), (200.0, 0.9985), (300.0, 0.4031), (500.0, 0.1614),
+     (800.0, 0.08870)],
+)
+def test_lead_matches_nist_up_to_800_kev(energy_kev, mu_over_rho_cm2_per_g):
+    # Tolerance 1 %: library differences (Elam 2002 vs XCOM) are well below it for lead.
+    mu = float(detector_attenuation_per_cm("lead", energy_kev))
+    assert mu / 11.35 == pytest.approx(mu_over_rho_cm2_per_g, rel=0.01)
+
+
+def test_nai_crystal_of_9_5_mm_stops_about_90_percent_at_140_kev():
+    # Cherry, Sorenson & Phelps, Physics in Nuclear Medicine, 4th ed., ch. 13: a 9.5 mm
+    # (3/8 inch) NaI(Tl) crystal detects about 90 % of 140 keV photons. +-3 points.
+    mu = float(detector_attenuation_per_cm(DetectorMaterial.SODIUM_IODIDE, 140.5))
+    assert 1.0 - math.exp(-mu * 0.9525) == pytest.approx(0.90, abs=0.03)
+
+
+def test_nai_has_the_iodine_k_edge_at_33_2_kev():
+    # Iodine K edge 33.17 keV (Deslattes et al., Rev Mod Phys 2003;75:35): mu jumps ~5x.
+    below, above = detector_attenuation_per_cm("NaI(Tl)", [33.0, 33.4])
+    assert above / below > 4.0
+
+
+def test_detector_materials_take_arrays_from_10_to_800_kev_and_refuse_the_rest():
+    energies = np.array([[10.0, 80.6], [208.4, 800.0]])
+    mu = detector_attenuation_per_cm("lead", energies)
+    assert mu.shape == energies.shape and np.all(np.diff(mu[0]) < 0)
+    with pytest.raises(InvalidValueError, match=r"energy_kev = 801\.0: expected 10 to 800 keV"):
+        detector_attenuation_per_cm("lead", 801.0)
+    with pytest.raises(InvalidValueError, match=r"energy_kev = \(5\.0, 80\.0\)"):
+        detector_attenuation_per_cm("NaI(Tl)", [5.0, 80.0])
+    with pytest.raises(InvalidValueError, match="material = 'tungsten'"):
+        detector_attenuation_per_cm("tungsten", 140.0)
+    assert detector_material_composition("lead").density_g_per_ml == 11.35
+
+
+def test_a_composition_given_by_its_elements_matches_the_named_material():
+    for material in (Material.WATER, Material.SOFT_TISSUE, Material.LUNG, Material.BONE):
+        composition = material_composition(material)
+        copy = MaterialComposition(composition.mass_fractions, composition.density_g_per_ml,
+                                   "copy")
+        assert composition_attenuation_per_cm(copy, 80.6) == pytest.approx(
+            linear_attenuation_per_cm(material, 80.6), rel=1e-12)
+    # the body-material contract: 20 to 600 keV
+    with pytest.raises(InvalidValueError, match="expected 20 to 600 keV"):
+        composition_attenuation_per_cm(material_composition("water"), 700.0)
+
+
+def test_compositions_are_validated():
+    with pytest.raises(InvalidValueError, match="mass_fractions"):
+        MaterialComposition((("H", 0.5), ("Xx", 0.5)), 1.0, "bad element")
+    with pytest.raises(InvalidValueError, match=r"mass_fractions = 0\.9"):
+        MaterialComposition((("H", 0.1), ("O", 0.8)), 1.0, "does not sum to 1")
+    with pytest.raises(InvalidValueError, match="density_g_per_ml"):
+        MaterialComposition((("H", 0.111894), ("O", 0.888106)), 0.0, "no density")

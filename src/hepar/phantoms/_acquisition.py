@@ -47,7 +47,15 @@ from scipy.ndimage import gaussian_filter
 
 from hepar.errors import GeometryError, InvalidValueError
 from hepar.imaging import Volume, VolumeUnit
-from hepar.physics import hu_to_mu_per_cm, nuclide
+from hepar.physics import (
+    BQ_PER_MBQ,
+    MAX_ATTENUATION_ENERGY_KEV,
+    MIN_ATTENUATION_ENERGY_KEV,
+    MM_PER_CM,
+    S_PER_H,
+    hu_to_mu_per_cm,
+    nuclide,
+)
 from hepar.spect import EnergyWindow, Projections
 
 from ._camera import Camera
@@ -182,8 +190,8 @@ def _terms_for(
            list[EmissionTerm], list[NDArray[np.float64]], list[str],
            list[EmissionTerm], list[NDArray[np.float64]], list[str]]:
     def mu_terms(energy: float) -> tuple[float, float]:
-        water = float(hu_to_mu_per_cm(0.0, energy)) / 10.0
-        bone = float(hu_to_mu_per_cm(1000.0, energy)) / 10.0
+        water = float(hu_to_mu_per_cm(0.0, energy)) / MM_PER_CM
+        bone = float(hu_to_mu_per_cm(1000.0, energy)) / MM_PER_CM
         return water, bone - water
 
     primary, p_coef, p_name = [], [], []
@@ -194,7 +202,7 @@ def _terms_for(
         data = nuclide(src.nuclide)
         for line in data.photons:
             energy = line.energy_kev
-            if not 20.0 <= energy <= 600.0:
+            if not MIN_ATTENUATION_ENERGY_KEV <= energy <= MAX_ATTENUATION_ENERGY_KEV:
                 continue
             water, bone = mu_terms(energy)
             fractions = [camera.window_fraction(energy, w) for w in windows]
@@ -211,7 +219,7 @@ def _terms_for(
                 compton = [compton_window_fraction(camera, energy, w) for w in windows]
                 if line.abundance * max(compton) >= options.min_line_yield:
                     scatter.append(EmissionTerm(index, water, bone))
-                    s_coef.append(scatter_model.build_up_per_mfp * 1.0e6
+                    s_coef.append(scatter_model.build_up_per_mfp * BQ_PER_MBQ
                                   * camera.detected_per_decay(line) * np.array(compton))
                     s_name.append(data.name)
         broad = broad_background_for(data.name)
@@ -350,7 +358,7 @@ def simulate_acquisition(
     decay: dict[str, NDArray[np.float64]] = {}
     rate = np.zeros(plan.n_views)
     for name in names:
-        lam = math.log(2.0) / nuclide(name).half_life_h / 3600.0  # 1/s
+        lam = math.log(2.0) / (nuclide(name).half_life_h * S_PER_H)  # 1/s
         start = steps * duration
         if options.decay:
             decay[name] = np.exp(-lam * start) * -math.expm1(-lam * duration) / (lam * duration)

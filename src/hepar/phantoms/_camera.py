@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from scipy.special import ndtr
 
 from hepar.errors import InvalidValueError
-from hepar.physics import PhotonLine, nuclide
+from hepar.physics import (
+    BQ_PER_MBQ,
+    MAX_ATTENUATION_ENERGY_KEV,
+    MIN_ATTENUATION_ENERGY_KEV,
+    PhotonLine,
+    nuclide,
+)
 from hepar.spect import EnergyWindow
 
 from ._collimator import MEDIUM_ENERGY, Collimator
@@ -154,7 +160,8 @@ class Camera:
 
     def line_sensitivity_cps_per_mbq(self, line: PhotonLine, window: EnergyWindow) -> float:
         """Primary count rate per MBq of one photon line in ``window`` (one head, in air)."""
-        return 1.0e6 * self.detected_per_decay(line) * self.window_fraction(line.energy_kev, window)
+        return (BQ_PER_MBQ * self.detected_per_decay(line)
+                * self.window_fraction(line.energy_kev, window))
 
     def system_sensitivity_cps_per_mbq(self, nuclide_name: str, window: EnergyWindow) -> float:
         """Primary (unscattered) count rate per MBq in ``window`` for a source in air, one head.
@@ -174,7 +181,7 @@ class Camera:
         """
         total = 0.0
         for line in nuclide(nuclide_name).photons:
-            if line.energy_kev >= 20.0 and line.energy_kev <= 600.0:
+            if MIN_ATTENUATION_ENERGY_KEV <= line.energy_kev <= MAX_ATTENUATION_ENERGY_KEV:
                 total += self.line_sensitivity_cps_per_mbq(line, window)
         return total
 
@@ -189,6 +196,7 @@ class Camera:
 
         def yield_(name: str) -> float:
             return sum(self.detected_per_decay(p) for p in nuclide(name).photons
-                       if 20.0 <= p.energy_kev <= 600.0)
+                       if MIN_ATTENUATION_ENERGY_KEV <= p.energy_kev
+                       <= MAX_ATTENUATION_ENERGY_KEV)
 
         return self.dead_time_rate_ho166_cps_per_mbq * yield_(nuclide_name) / yield_("Ho-166")

@@ -1,4 +1,9 @@
-"""Photon attenuation of body materials (xraydb) and the bilinear CT-number to mu conversion."""
+"""Photon attenuation (xraydb): body materials, any elemental composition, the gamma camera's
+lead and NaI(Tl), and the bilinear CT-number to mu conversion.
+
+This is the only module of hepar that talks to xraydb (Elam, Ravel & Sieber, Radiat Phys Chem
+2002;63:121); other layers ask it for coefficients.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,34 @@ from numpy.typing import ArrayLike, NDArray
 from hepar.errors import InvalidValueError
 
 __all__ = [
+    "EV_PER_KEV",
     "MAX_ATTENUATION_ENERGY_KEV",
+    "MAX_DETECTOR_ENERGY_KEV",
     "MIN_ATTENUATION_ENERGY_KEV",
+    "MIN_DETECTOR_ENERGY_KEV",
+    "MM_PER_CM",
+    "DetectorMaterial",
     "Material",
     "MaterialComposition",
+    "composition_attenuation_per_cm",
+    "detector_attenuation_per_cm",
+    "detector_material_composition",
     "hu_to_mu_per_cm",
     "linear_attenuation_per_cm",
     "material_composition",
 ]
 
+#: Energy range of the body materials (and of any composition given by its elements).
 MIN_ATTENUATION_ENERGY_KEV = 20.0
 MAX_ATTENUATION_ENERGY_KEV = 600.0
+#: Energy range of the camera's materials: from the lowest once-scattered photon energies that
+#: reach the crystal to above the highest line a medium-energy collimator is used for.
+MIN_DETECTOR_ENERGY_KEV = 10.0
+MAX_DETECTOR_ENERGY_KEV = 800.0
+#: eV per keV (xraydb takes energies in eV).
+EV_PER_KEV = 1000.0
+#: mm per cm (coefficients here are per cm; the simulator's geometry is in mm).
+MM_PER_CM = 10.0
 #: Effective photon energy of a 120 kVp CT beam used to place bone on the HU scale (a common
 #: choice for the bilinear model; Brown et al., Appl Radiat Isot 2008;66:1206).
 DEFAULT_CT_EFFECTIVE_ENERGY_KEV = 70.0
@@ -31,6 +53,7 @@ DEFAULT_CT_EFFECTIVE_ENERGY_KEV = 70.0
 _ATOMIC_MASS = {
     "H": 1.008, "C": 12.011, "N": 14.007, "O": 15.999, "Na": 22.990, "Mg": 24.305,
     "P": 30.974, "S": 32.06, "Cl": 35.45, "Ar": 39.95, "K": 39.098, "Ca": 40.078,
+    "Fe": 55.845, "I": 126.90447, "Tl": 204.38, "Pb": 207.2,
 }
 
 
@@ -51,6 +74,19 @@ class MaterialComposition:
     mass_fractions: tuple[tuple[str, float], ...]
     density_g_per_ml: float
     source: str
+
+    def __post_init__(self) -> None:
+        unknown = [e for e, _ in self.mass_fractions if e not in _ATOMIC_MASS]
+        if unknown:
+            raise InvalidValueError(field="mass_fractions", value=unknown,
+                                    expected=f"elements among {sorted(_ATOMIC_MASS)}")
+        total = sum(fraction for _, fraction in self.mass_fractions)
+        if not (all(f > 0 for _, f in self.mass_fractions) and abs(total - 1.0) <= 0.01):
+            raise InvalidValueError(field="mass_fractions", value=round(total, 6),
+                                    expected="positive mass fractions summing to 1 (+-1 %)")
+        if not self.density_g_per_ml > 0:
+            raise InvalidValueError(field="density_g_per_ml", value=self.density_g_per_ml,
+                                    expected="a density > 0 g/mL")
 
     def formula(self) -> str:
         """Chemical formula with relative atom counts, as xraydb parses it."""
@@ -89,6 +125,25 @@ _COMPOSITIONS: dict[Material, MaterialComposition] = {
 }
 
 
+class DetectorMaterial(StrEnum):
+    """Materials of a gamma camera: collimator lead and the NaI(Tl) crystal."""
+
+    LEAD = "lead"
+    SODIUM_IODIDE = "NaI(Tl)"
+
+
+_DETECTOR_COMPOSITIONS: dict[DetectorMaterial, MaterialComposition] = {
+    # NIST XCOM / ESTAR material "Lead" (Z = 82): 11.35 g/cm^3.
+    DetectorMaterial.LEAD: MaterialComposition((("Pb", 1.0),), 11.35, "NIST lead, 11.35 g/cm^3"),
+    # NIST ESTAR material "Sodium Iodide": Na 0.153373, I 0.846627 by mass, 3.667 g/cm^3. The
+    # thallium activator (about 0.1 % by mass) changes mu by far less than 0.1 % and is left out.
+    DetectorMaterial.SODIUM_IODIDE: MaterialComposition(
+        (("Na", 0.153373), ("I", 0.846627)), 3.667,
+        "NIST sodium iodide, 3.667 g/cm^3 (Tl activator neglected)",
+    ),
+}
+
+
 def material_composition(material: Material | str) -> MaterialComposition:
     """Composition and density of a :class:`Material` (or its name)."""
     try:
@@ -99,16 +154,34 @@ def material_composition(material: Material | str) -> MaterialComposition:
         ) from None
 
 
-@lru_cache(maxsize=4096)
-def _mu_per_cm(material: Material, energy_kev: float) -> float:
+def detector_material_composition(material: DetectorMaterial | str) -> MaterialComposition:
+    """Composition and density of a :class:`DetectorMaterial` (or its name)."""
+    try:
+        return _DETECTOR_COMPOSITIONS[DetectorMaterial(material)]
+    except ValueError:
+        raise InvalidValueError(
+            field="material", value=material,
+            expected=f"one of {[m.value for m in DetectorMaterial]}",
+        ) from None
+
+
+def _xraydb_mu_per_cm(composition: MaterialComposition,
+                      energy_kev: float | NDArray[np.float64]) -> NDArray[np.float64]:
     import xraydb  # imported on first use: it loads a SQLite database (~0.5 s)
 
-    composition = _COMPOSITIONS[material]
-    return float(
-        xraydb.material_mu(
-            composition.formula(), energy_kev * 1000.0, density=composition.density_g_per_ml
-        )
-    )
+    return np.asarray(xraydb.material_mu(composition.formula(),
+                                         np.asarray(energy_kev) * EV_PER_KEV,
+                                         density=composition.density_g_per_ml), dtype=float)
+
+
+@lru_cache(maxsize=4096)
+def _mu_per_cm(material: Material, energy_kev: float) -> float:
+    return float(_xraydb_mu_per_cm(_COMPOSITIONS[material], energy_kev))
+
+
+@lru_cache(maxsize=4096)
+def _composition_mu_per_cm(composition: MaterialComposition, energy_kev: float) -> float:
+    return float(_xraydb_mu_per_cm(composition, energy_kev))
 
 
 def _check_energy(energy_kev: float) -> float:
@@ -119,6 +192,49 @@ def _check_energy(energy_kev: float) -> float:
             expected=f"{MIN_ATTENUATION_ENERGY_KEV:g} to {MAX_ATTENUATION_ENERGY_KEV:g} keV",
         )
     return energy
+
+
+def composition_attenuation_per_cm(composition: MaterialComposition, energy_kev: float) -> float:
+    """Linear attenuation coefficient (1/cm) of a material given by its composition and density.
+
+    For tissues that :class:`Material` does not name (ICRU Report 44/46 adipose, liver,
+    kidney, ...); same data and energy range (20 to 600 keV) as
+    :func:`linear_attenuation_per_cm`.
+
+    Examples
+    --------
+    >>> water = MaterialComposition((("H", 0.111894), ("O", 0.888106)), 1.0, "H2O")
+    >>> round(composition_attenuation_per_cm(water, 140.0), 4)
+    0.1538
+    """
+    return _composition_mu_per_cm(composition, _check_energy(energy_kev))
+
+
+def detector_attenuation_per_cm(material: DetectorMaterial | str,
+                                energy_kev: ArrayLike) -> NDArray[np.float64]:
+    """Linear attenuation coefficient (total, with coherent scattering) of lead or NaI(Tl), 1/cm.
+
+    Valid from 10 to 800 keV (:data:`MIN_DETECTOR_ENERGY_KEV`, :data:`MAX_DETECTOR_ENERGY_KEV`);
+    accepts a scalar or an array of energies and returns an array of the same shape. Compositions
+    and densities from NIST (:func:`detector_material_composition`).
+
+    Examples
+    --------
+    >>> round(float(detector_attenuation_per_cm("lead", 140.5)), 2)
+    26.89
+    """
+    composition = detector_material_composition(material)
+    energy = np.asarray(energy_kev, dtype=float)
+    if energy.size == 0:
+        return np.zeros(energy.shape)
+    if not (np.all(np.isfinite(energy)) and energy.min() >= MIN_DETECTOR_ENERGY_KEV
+            and energy.max() <= MAX_DETECTOR_ENERGY_KEV):
+        shown = float(energy) if energy.ndim == 0 else (float(energy.min()), float(energy.max()))
+        raise InvalidValueError(
+            field="energy_kev", value=shown,
+            expected=f"{MIN_DETECTOR_ENERGY_KEV:g} to {MAX_DETECTOR_ENERGY_KEV:g} keV",
+        )
+    return _xraydb_mu_per_cm(composition, energy.ravel()).reshape(energy.shape)
 
 
 def linear_attenuation_per_cm(material: Material | str, energy_kev: float) -> float:
