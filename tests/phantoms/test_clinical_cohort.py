@@ -17,6 +17,7 @@ from hepar.clinical import (
 from hepar.errors import InvalidValueError
 from hepar.phantoms import (
     FAILURE_CRITERIA,
+    LAB_REFERENCES,
     CohortMember,
     DoseResponseModel,
     cohort_plan,
@@ -96,6 +97,18 @@ def test_qol_answers_score_with_the_c30_definitions(record):
         c30 = {k: v for k, v in answers.answers.items() if k <= 30}
         scores = score_answers(c30, questionnaire)
         assert all(v is None or 0.0 <= v <= 100.0 for v in scores.scores.values())
+
+
+def test_labs_are_drawn_at_every_visit_with_every_analyte(record):
+    """Labs at each of the 8 visits (screening, scout, treatment, 2 w, 6 w, 3, 6, 12 months;
+    fewer only if the patient died), each visit with all 12 analytes of LAB_REFERENCES."""
+    analytes = set(LAB_REFERENCES["male"])
+    assert len(analytes) == 12
+    assert {"screening", "scout", "treatment"} <= set(record.visits)
+    for vid, day in record.visits.items():
+        drawn = [lab.analyte.value for lab in record.labs if lab.sampled_on == day]
+        assert analytes <= set(drawn), vid
+    assert len(record.labs) == 12 * len(record.visits)
 
 
 def test_labs_adverse_events_and_outcome_are_consistent(record):

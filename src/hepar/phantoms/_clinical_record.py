@@ -5,7 +5,8 @@ patient data; magnitudes are plausible for grade 1-2 NET after 177Lu-dotatate, n
 
 * Demographics, weight (the phantom's), height, WHO PS, 177Lu cycles (dates, 7400 MBq).
 * Labs with units and the reporting lab's ULN/LLN in Dutch units (bilirubin and creatinine in
-  umol/L, Hb in mmol/L) at screening, treatment, 2 and 6 weeks and 3, 6 and 12 months.
+  umol/L, Hb in mmol/L) at every visit: screening, scout, treatment, 2 and 6 weeks and 3, 6 and
+  12 months.
 * QoL answers: QLQ-C30 items 1-30 and QLQ-GI.NET21 items 31-51, at screening, 3 and 6 months.
 * RECIST 1.1 reads (baseline = screening CT; 3, 6 and 12 months) whose diameters follow the
   tumour dose-response model of :class:`DoseResponseModel`, with reader noise.
@@ -367,7 +368,7 @@ def generate_clinical_record(patient: VirtualPatient,
     # labs after treatment: transient liver-test rise that grows with the treated-liver dose
     hepatic = 1.0 + 0.8 * treated_mean / 60.0
     shifts: dict[str, dict[str, float]] = {
-        "treatment": {},
+        "scout": {}, "treatment": {},
         "fu-2w": {"alt": hepatic, "ast": hepatic, "alp": 1.1, "ggt": 1.3 * hepatic,
                   "bilirubin": 1.0 + 0.3 * treated_mean / 60.0, "lymphocytes": 0.8},
         "fu-6w": {"alt": 1.2, "ast": 1.2, "ggt": 1.4, "lymphocytes": 0.85},
