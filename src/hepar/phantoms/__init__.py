@@ -27,12 +27,9 @@ from ._acquisition import (
     simulate_acquisition,
 )
 from ._anatomy import (
-    STRUCTURE_PROPERTIES,
     Anatomy,
     Labels,
     Lesion,
-    Structure,
-    StructureProperties,
     TreatedTerritory,
     generate_anatomy,
 )
@@ -87,6 +84,7 @@ from ._spectrum import (
     compton_energy_kev,
     compton_window_fraction,
 )
+from ._tissues import STRUCTURE_PROPERTIES, Structure, StructureProperties
 
 __all__ = [
     "ATTESTED_CRITERIA",

@@ -4,7 +4,8 @@ stomach, vessels, spine and ribs.
 Coordinates are DICOM patient coordinates (LPS, mm) of a supine, head-first patient, with the
 origin on the body's axis at the level of the liver. Sizes follow adult reference anatomy
 (ICRP Publication 89: liver about 1.5-1.8 L, spleen 0.15-0.25 L, kidneys about 0.15 L each);
-positions are plausible, not anatomical ground truth.
+positions are plausible, not anatomical ground truth. Tissue compositions, densities and CT
+numbers: :mod:`hepar.phantoms._tissues`.
 """
 
 from __future__ import annotations
@@ -19,68 +20,15 @@ from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 
 from ._shapes import AxialGrid, Ellipsoid, EllipticCylinder, RibArc, Shape, axial_grid
+from ._tissues import STRUCTURE_PROPERTIES, Structure
 
 __all__ = [
-    "STRUCTURE_PROPERTIES",
     "Anatomy",
     "Labels",
     "Lesion",
-    "Structure",
-    "StructureProperties",
     "TreatedTerritory",
     "generate_anatomy",
 ]
-
-
-class Structure(IntEnum):
-    """Label of each voxel of the virtual patient (0 = outside the body)."""
-
-    AIR = 0
-    SOFT_TISSUE = 1
-    FAT = 2
-    LIVER = 3
-    LESION = 4
-    NECROSIS = 5
-    LUNG = 6
-    KIDNEY = 7
-    SPLEEN = 8
-    STOMACH = 9
-    GAS = 10
-    VESSEL = 11
-    BONE_CORTICAL = 12
-    BONE_CANCELLOUS = 13
-    CSF = 14
-
-
-@dataclass(frozen=True)
-class StructureProperties:
-    """CT number (mean, noise-free) and mass density of a structure."""
-
-    hu: float
-    density_g_per_ml: float
-
-
-#: Unenhanced CT numbers typical of abdominal CT (fat about -100 HU, liver 55-65 HU, lung
-#: -850 HU, cortical bone about 1000 HU) and densities from ICRU Report 46 / ICRP Publication
-#: 89 (lung 0.26 g/mL inflated, as in hepar.physics; liver and tumour 1.06 g/mL, the Utrecht
-#: 166Ho convention).
-STRUCTURE_PROPERTIES: dict[Structure, StructureProperties] = {
-    Structure.AIR: StructureProperties(-1000.0, 0.0012),
-    Structure.SOFT_TISSUE: StructureProperties(40.0, 1.05),
-    Structure.FAT: StructureProperties(-100.0, 0.95),
-    Structure.LIVER: StructureProperties(60.0, 1.06),
-    Structure.LESION: StructureProperties(40.0, 1.06),
-    Structure.NECROSIS: StructureProperties(15.0, 1.03),
-    Structure.LUNG: StructureProperties(-850.0, 0.26),
-    Structure.KIDNEY: StructureProperties(30.0, 1.05),
-    Structure.SPLEEN: StructureProperties(45.0, 1.06),
-    Structure.STOMACH: StructureProperties(20.0, 1.03),
-    Structure.GAS: StructureProperties(-950.0, 0.0012),
-    Structure.VESSEL: StructureProperties(40.0, 1.06),
-    Structure.BONE_CORTICAL: StructureProperties(1000.0, 1.92),
-    Structure.BONE_CANCELLOUS: StructureProperties(250.0, 1.18),
-    Structure.CSF: StructureProperties(10.0, 1.01),
-}
 
 
 class TreatedTerritory(IntEnum):

@@ -33,8 +33,9 @@ from hepar.physics import (
     nuclide,
 )
 
-from ._anatomy import Anatomy, Labels, Structure
+from ._anatomy import Anatomy, Labels
 from ._shapes import Ellipsoid, axial_grid
+from ._tissues import Structure
 
 __all__ = [
     "HO166_PRESCRIBED_DOSE_GY",

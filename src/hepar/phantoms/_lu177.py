@@ -30,7 +30,8 @@ from numpy.typing import NDArray
 from hepar.errors import InvalidValueError
 from hepar.physics import elapsed_h, nuclide
 
-from ._anatomy import Labels, Structure
+from ._anatomy import Labels
+from ._tissues import Structure
 
 __all__ = ["LU177_ACTIVITY_PER_CYCLE_MBQ", "Compartment", "Lu177Kinetics", "draw_lu177_kinetics"]
 

@@ -209,7 +209,8 @@ def patient_truth(patient: VirtualPatient) -> dict[str, Any]:
             "treated_territory": anatomy.territory.label,
             "organ_volumes_ml": organ_volumes,
             "treated_liver_volume_ml": round(float(treated.sum()) * voxel_ml, 3),
-            "tissues": {s.name.lower(): {"hu": p.hu, "density_g_per_ml": p.density_g_per_ml}
+            "tissues": {s.name.lower(): {"hu": p.hu, "density_g_per_ml": p.density_g_per_ml,
+                                         "composition": p.composition.source}
                         for s, p in STRUCTURE_PROPERTIES.items()},
             "lesions": lesions,
         },
