@@ -4,10 +4,10 @@ Microspheres are permanent implants: once lodged, the activity only decays physi
 (REFERENCE.md). Of the administered activity a fraction, the lung shunt fraction (LSF), lodges
 uniformly in the lungs, an optional small fraction in an extrahepatic deposit, and the rest in
 the treated arterial territory of the liver, where the concentration in viable tumour is the
-tumour-to-non-tumour ratio (TNR) times that in normal liver (necrotic cores receive 5 % of the
-normal-liver concentration):
+tumour-to-non-tumour ratio (TNR) times that in normal liver; necrotic cores, without arterial
+supply, receive none:
 
-.. math:: A_{liver} = c_N \\Big(V_N + \\sum_i \\mathrm{TNR}_i V_i + 0.05 \\sum_i V_{nec,i}\\Big)
+.. math:: A_{liver} = c_N \\Big(V_N + \\sum_i \\mathrm{TNR}_i V_i\\Big)
 
 TNR is drawn log-normally per lesion (median 3, geometric SD e^0.5, the range seen in 166Ho
 and 90Y scans of NET metastases), LSF uniformly from 0 to 15 %. The treatment differs from the
@@ -49,8 +49,6 @@ __all__ = [
 HO166_PRESCRIBED_DOSE_GY = 60.0
 #: Scout dose (about 250 MBq, 60 mg of microspheres; J Nucl Med 2016;57(S2):199).
 HO166_SCOUT_ACTIVITY_MBQ = 250.0
-#: Concentration in necrotic tumour relative to normal liver.
-NECROSIS_RELATIVE_UPTAKE = 0.05
 
 
 @dataclass(frozen=True)
@@ -97,8 +95,7 @@ class HoDistribution:
         structure = labels.structure
         treated = anatomy.treated_mask(labels)
         weight = np.zeros(structure.shape)
-        weight[treated & (structure == Structure.LIVER)] = 1.0
-        weight[treated & (structure == Structure.NECROSIS)] = NECROSIS_RELATIVE_UPTAKE
+        weight[treated & (structure == Structure.LIVER)] = 1.0  # necrosis: 0 (no perfusion)
         for lesion in anatomy.lesions:
             viable = (labels.lesion == lesion.number) & (structure == Structure.LESION) & treated
             weight[viable] = self.tnr.get(lesion.number, 0.0)

@@ -6,7 +6,8 @@ fraction of the injected activity that clears bi-exponentially,
 .. math:: A_c(t) = A_0 \\sum_i u_{c,i}\\, e^{-\\lambda_{c,i} t}, \\qquad
           \\lambda_{c,i} = \\ln 2 / T_{\\mathrm{eff},c,i},
 
-spread uniformly over the compartment's voxels (tumour: per mL of viable tumour). Values are
+spread uniformly over the compartment's voxels (tumour: per mL of viable tumour; necrotic cores,
+without somatostatin-receptor-expressing cells, hold none). Values are
 drawn per patient log-normally around magnitudes reported for 177Lu-DOTATATE (kidneys about
 1 % IA per kidney with effective half-life about 50 h, spleen about 1 %, tumour uptake of order
 0.01-0.05 % IA per mL with effective half-lives of 70-120 h, most of the rest excreted in the
@@ -87,7 +88,6 @@ class Lu177Kinetics:
         spleen = (structure == Structure.SPLEEN).astype(float)
         liver = (structure == Structure.LIVER).astype(float)
         tumour = (structure == Structure.LESION).astype(float) * voxel_ml  # per-mL uptake
-        tumour += (structure == Structure.NECROSIS) * voxel_ml * 0.05
         rest = ((structure > 0) & ~np.isin(structure, (
             Structure.KIDNEY, Structure.SPLEEN, Structure.LIVER, Structure.LESION,
             Structure.NECROSIS, Structure.GAS, Structure.BONE_CORTICAL))).astype(float)
