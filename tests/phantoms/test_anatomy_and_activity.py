@@ -19,7 +19,9 @@ from hepar.phantoms import (
     draw_ho166_distributions,
     draw_lu177_kinetics,
     generate_anatomy,
+    liver_volume_ml,
     local_deposition_dose_gy,
+    patient_anatomy,
     patient_timeline,
     planned_treatment_activity_mbq,
     stream,
@@ -44,7 +46,7 @@ def _labels(seed: int, **kwargs):
 def test_anatomy_follows_the_issue(seed):
     anatomy, labels = _labels(seed)
     assert 3 <= len(anatomy.lesions) <= 12
-    assert all(10.0 * 0.8 <= lesion.diameter_mm <= 60.0 for lesion in anatomy.lesions)
+    assert all(10.0 <= lesion.diameter_mm <= 60.0 for lesion in anatomy.lesions)
     if anatomy.territory is not TreatedTerritory.WHOLE:
         assert any(not lesion.treated for lesion in anatomy.lesions)
     masks = {m.name: m for m in anatomy.masks(labels)}
@@ -55,6 +57,60 @@ def test_anatomy_follows_the_issue(seed):
     assert 1200 < masks["liver"].volume_ml < 2800
     assert 80 < masks["spleen"].volume_ml < 400
     assert masks["liver right lobe"].volume_ml > masks["liver left lobe"].volume_ml
+
+
+def test_lesion_count_and_diameters_over_many_patients():
+    """The issue: 3 to 12 lesions of 10 to 60 mm. Over 300 seeded patients every drawn lesion
+    is placed (the count is the drawn count) and none is outside 10-60 mm; the counts cover
+    3..12, and the diameters are log-uniform: ln d is uniform on [ln 10, ln 60], mean
+    ln sqrt(600), SD ln 6 / sqrt 12; the sample mean within 4 standard errors."""
+    counts, diameters = [], []
+    for seed in range(300):
+        rng = stream(seed, "anatomy")
+        rng.normal()  # the weight draw of patient_anatomy
+        drawn = int(rng.integers(3, 13))
+        _, anatomy = patient_anatomy(seed)
+        assert len(anatomy.lesions) == drawn, seed
+        counts.append(drawn)
+        diameters += [lesion.diameter_mm for lesion in anatomy.lesions]
+    assert set(counts) == set(range(3, 13))
+    assert 10.0 <= min(diameters) and max(diameters) <= 60.0
+    log_d = np.log(diameters)
+    standard_error = math.log(6.0) / math.sqrt(12.0) / math.sqrt(log_d.size)
+    assert log_d.mean() == pytest.approx(math.log(math.sqrt(600.0)), abs=4 * standard_error)
+
+
+@pytest.mark.parametrize("weight_kg", [35.0, 75.0, 200.0])
+def test_lesions_that_do_not_fit_shrink_but_never_below_10_mm_nor_vanish(weight_kg):
+    """Twelve 60 mm lesions (1.36 L) cannot fit in a 1.2-2 L liver: the tumour burden is
+    capped at 35 % of the liver and every lesion is still placed, 10 to 60 mm, each at most
+    10 % overlapped by another (centres >= 0.9 (r1 + r2) apart)."""
+    for seed in range(3):
+        anatomy = generate_anatomy(stream(seed, "anatomy"), weight_kg=weight_kg,
+                                   lesion_diameters_mm=[60.0] * 12)
+        lesions = anatomy.lesions
+        assert len(lesions) == 12
+        assert all(10.0 <= lesion.diameter_mm <= 60.0 for lesion in lesions)
+        volume_ml = sum(math.pi / 6 * lesion.diameter_mm**3 for lesion in lesions) / 1000.0
+        assert volume_ml <= 0.35 * liver_volume_ml(anatomy) + 1e-6
+        for i, a in enumerate(lesions):
+            for b in lesions[i + 1:]:
+                gap = math.dist(a.centre_mm, b.centre_mm)
+                assert gap >= 0.9 * (a.diameter_mm + b.diameter_mm) / 2 - 1e-9
+    # even a full liver of 10 mm lesions keeps its size (the grid scan finds room)
+    small = generate_anatomy(stream(4, "anatomy"), lesion_diameters_mm=[10.0] * 12,
+                             territory="left")
+    assert [lesion.diameter_mm for lesion in small.lesions] == [10.0] * 12
+    assert any(not lesion.treated for lesion in small.lesions)
+
+
+def test_fixed_lesion_diameters_are_validated():
+    with pytest.raises(InvalidValueError, match="lesion_diameters_mm"):
+        generate_anatomy(stream(1, "anatomy"), lesion_diameters_mm=[8.0, 20.0])
+    with pytest.raises(InvalidValueError, match="lesion_diameters_mm"):
+        generate_anatomy(stream(1, "anatomy"), lesion_diameters_mm=[20.0] * 13)
+    with pytest.raises(InvalidValueError, match="n_lesions"):
+        generate_anatomy(stream(1, "anatomy"), n_lesions=3, lesion_diameters_mm=[20.0, 30.0])
 
 
 def test_same_seed_same_anatomy_and_options_are_honoured():

@@ -29,7 +29,6 @@ from ._acquisition import (
 from ._anatomy import (
     Anatomy,
     Labels,
-    Lesion,
     TreatedTerritory,
     generate_anatomy,
 )
@@ -53,6 +52,13 @@ from ._ho166 import (
     HoDistribution,
     draw_ho166_distributions,
     planned_treatment_activity_mbq,
+)
+from ._lesions import (
+    MAX_LESION_DIAMETER_MM,
+    MAX_TUMOUR_VOLUME_FRACTION,
+    MIN_LESION_DIAMETER_MM,
+    Lesion,
+    liver_volume_ml,
 )
 from ._lu177 import (
     LU177_ACTIVITY_PER_CYCLE_MBQ,
@@ -99,7 +105,10 @@ __all__ = [
     "LOCAL_DEPOSITION_METHOD",
     "LU177_ACTIVITY_PER_CYCLE_MBQ",
     "LU177_WINDOWS",
+    "MAX_LESION_DIAMETER_MM",
+    "MAX_TUMOUR_VOLUME_FRACTION",
     "MEDIUM_ENERGY",
+    "MIN_LESION_DIAMETER_MM",
     "PRESETS",
     "SITE_TIMEZONE",
     "STRUCTURE_PROPERTIES",
@@ -154,6 +163,7 @@ __all__ = [
     "generate_clinical_record",
     "generate_virtual_patient",
     "line_window_fraction",
+    "liver_volume_ml",
     "local_deposition_dose_gy",
     "patient_anatomy",
     "patient_timeline",

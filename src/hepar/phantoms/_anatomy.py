@@ -10,6 +10,7 @@ numbers: :mod:`hepar.phantoms._tissues`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -19,6 +20,12 @@ from numpy.typing import NDArray
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 
+from ._lesions import (
+    MAX_LESION_DIAMETER_MM,
+    MIN_LESION_DIAMETER_MM,
+    Lesion,
+    place_lesions,
+)
 from ._shapes import AxialGrid, Ellipsoid, EllipticCylinder, RibArc, Shape, axial_grid
 from ._tissues import STRUCTURE_PROPERTIES, Structure
 
@@ -42,49 +49,6 @@ class TreatedTerritory(IntEnum):
     def label(self) -> str:
         """``"right"``, ``"left"`` or ``"whole"``."""
         return self.name.lower()
-
-
-@dataclass(frozen=True)
-class Lesion:
-    """A NET liver metastasis (a sphere, optionally with a necrotic core).
-
-    Attributes
-    ----------
-    number
-        1-based lesion number (largest first).
-    centre_mm
-        LPS centre.
-    diameter_mm
-        Diameter of the whole lesion.
-    necrotic_core_ratio
-        Radius of the necrotic core over the lesion radius (0: no necrosis).
-    lobe
-        ``"right"`` or ``"left"``.
-    treated
-        Whether the lesion lies in the treated territory.
-    """
-
-    number: int
-    centre_mm: tuple[float, float, float]
-    diameter_mm: float
-    necrotic_core_ratio: float
-    lobe: str
-    treated: bool
-
-    @property
-    def name(self) -> str:
-        """Mask name: ``"lesion 3"``."""
-        return f"lesion {self.number}"
-
-    def sphere(self) -> Ellipsoid:
-        r = self.diameter_mm / 2.0
-        return Ellipsoid(self.centre_mm, (r, r, r))
-
-    def core(self) -> Ellipsoid | None:
-        if self.necrotic_core_ratio <= 0:
-            return None
-        r = self.diameter_mm / 2.0 * self.necrotic_core_ratio
-        return Ellipsoid(self.centre_mm, (r, r, r))
 
 
 @dataclass(frozen=True, eq=False)
@@ -294,36 +258,13 @@ class Anatomy:
 
 
 # -- the generator -----------------------------------------------------------------------------
-def _lesion_centre(rng: np.random.Generator, anatomy: Anatomy, radius: float,
-                   placed: list[Lesion], lobe: int | None) -> tuple[float, float, float] | None:
-    (x0, x1), (y0, y1), (z0, z1) = _union_box(anatomy.liver_shapes)
-    offsets = np.array([[0, 0, 0], [1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1],
-                        [0, 0, -1]], float) * 0.6 * radius
-    for _ in range(400):
-        c = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1), rng.uniform(z0, z1)])
-        pts = c + offsets
-        if not anatomy.in_liver(pts[:, 0], pts[:, 1], pts[:, 2]).all():
-            continue
-        if lobe is not None and int(anatomy.lobe_of(c[0], c[1])) != lobe:
-            continue
-        if any(np.linalg.norm(c - np.array(p.centre_mm)) < 0.9 * (radius + p.diameter_mm / 2)
-               for p in placed):
-            continue
-        return (float(c[0]), float(c[1]), float(c[2]))
-    return None
-
-
-def _union_box(shapes: tuple[Ellipsoid, ...]) -> tuple[tuple[float, float], ...]:
-    boxes = [s.bbox() for s in shapes]
-    return tuple((min(b[i][0] for b in boxes), max(b[i][1] for b in boxes)) for i in range(3))
-
-
 def generate_anatomy(
     rng: np.random.Generator,
     *,
     n_lesions: int | None = None,
     territory: TreatedTerritory | str | None = None,
     weight_kg: float = 75.0,
+    lesion_diameters_mm: Sequence[float] | None = None,
 ) -> Anatomy:
     """Draw one virtual patient's anatomy.
 
@@ -332,13 +273,28 @@ def generate_anatomy(
     rng
         The anatomy's random stream.
     n_lesions
-        Number of liver metastases (3 to 12; drawn if not given).
+        Number of liver metastases (3 to 12; drawn if not given). Every lesion is placed,
+        10 to 60 mm across (diameters drawn log-uniformly; see :mod:`hepar.phantoms._lesions`
+        for how lesions that do not fit are made smaller, never below 10 mm).
     territory
         ``"right"``, ``"left"`` or ``"whole"``; drawn if not given (55 / 15 / 30 %). With a
         lobar territory the largest lesion lies in it and at least one lesion outside it.
     weight_kg
         Body weight; the body outline scales with the square root of weight / 75 kg.
+    lesion_diameters_mm
+        Fix the lesions' diameters (1 to 12 of them, each 10 to 60 mm) instead of drawing
+        them; the tumour burden cap may still scale them down (never below 10 mm).
     """
+    if lesion_diameters_mm is not None:
+        sizes = [float(d) for d in lesion_diameters_mm]
+        if not (1 <= len(sizes) <= 12 and all(
+                MIN_LESION_DIAMETER_MM <= d <= MAX_LESION_DIAMETER_MM for d in sizes)):
+            raise InvalidValueError(field="lesion_diameters_mm", value=sizes,
+                                    expected="1 to 12 diameters of 10 to 60 mm")
+        if n_lesions not in (None, len(sizes)):
+            raise InvalidValueError(field="n_lesions", value=n_lesions,
+                                    expected=f"{len(sizes)}, the number of lesion_diameters_mm")
+        n_lesions = len(sizes)
     if n_lesions is None:
         n_lesions = int(rng.integers(3, 13))
     if not 1 <= n_lesions <= 12:
@@ -406,32 +362,15 @@ def generate_anatomy(
         liver_shapes=(right, left), split_x_mm=split_x, split_slope=split_slope, lesions=(),
         territory=territory, organs=tuple(organs), hard_organs=tuple(hard),
     )
-    diameters = np.sort(np.exp(rng.uniform(np.log(10.0), np.log(60.0), n_lesions)))[::-1]
-    placed: list[Lesion] = []
-    untreated_lobe = {TreatedTerritory.RIGHT: 2, TreatedTerritory.LEFT: 1}.get(territory)
-    treated_lobe = {TreatedTerritory.RIGHT: 1, TreatedTerritory.LEFT: 2}.get(territory)
-    for index, diameter in enumerate(diameters):
-        radius = float(diameter) / 2.0
-        # the largest lesion lies in the treated lobe (the lobe is treated for its disease);
-        # the last one goes to the untreated lobe if none is there yet
-        want = untreated_lobe if (untreated_lobe and index == n_lesions - 1 and not any(
-            p.lobe == ("right" if untreated_lobe == 1 else "left") for p in placed)) else None
-        if index == 0 and treated_lobe:
-            want = treated_lobe
-        centre = _lesion_centre(rng, anatomy, radius, placed, want)
-        while centre is None and radius > 5.0:
-            radius *= 0.8
-            centre = _lesion_centre(rng, anatomy, radius, placed, want)
-        if centre is None:
-            continue
-        lobe = int(anatomy.lobe_of(centre[0], centre[1]))
-        necrotic = float(rng.uniform(0.35, 0.6)) if 2 * radius >= 25.0 and rng.random() < 0.5 \
-            else 0.0
-        placed.append(Lesion(len(placed) + 1, centre, round(2.0 * radius, 2), necrotic,
-                             "right" if lobe == 1 else "left", anatomy.treated_lobe(lobe)))
+    if lesion_diameters_mm is None:
+        diameters = np.exp(rng.uniform(np.log(MIN_LESION_DIAMETER_MM),
+                                       np.log(MAX_LESION_DIAMETER_MM), n_lesions))
+    else:
+        diameters = np.asarray(lesion_diameters_mm, dtype=float)
+    placed = place_lesions(rng, anatomy, diameters)
     return Anatomy(
         body_semi_axes_mm=anatomy.body_semi_axes_mm, fat_thickness_mm=fat, z_range_mm=z_range,
         liver_shapes=anatomy.liver_shapes, split_x_mm=split_x, split_slope=split_slope,
-        lesions=tuple(placed), territory=territory, organs=anatomy.organs,
+        lesions=placed, territory=territory, organs=anatomy.organs,
         hard_organs=anatomy.hard_organs,
     )
