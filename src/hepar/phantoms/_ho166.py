@@ -2,7 +2,9 @@
 
 Microspheres are permanent implants: once lodged, the activity only decays physically
 (REFERENCE.md). Of the administered activity a fraction, the lung shunt fraction (LSF), lodges
-uniformly in the lungs, an optional small fraction in an extrahepatic deposit, and the rest in
+uniformly in the lungs, an optional small fraction (0.5-3 %) in an extrahepatic deposit (a
+6 mm sphere in the stomach wall or next to the stomach, clear of liver and lungs;
+:mod:`hepar.phantoms._extrahepatic`), and the rest in
 the treated arterial territory of the liver, where the concentration in viable tumour is the
 tumour-to-non-tumour ratio (TNR) times that in normal liver; necrotic cores, without arterial
 supply, receive none:
@@ -34,6 +36,7 @@ from hepar.physics import (
 )
 
 from ._anatomy import Anatomy, Labels
+from ._extrahepatic import EXTRAHEPATIC_RADIUS_MM, extrahepatic_site
 from ._shapes import Ellipsoid, axial_grid
 from ._tissues import Structure
 
@@ -66,10 +69,14 @@ class HoDistribution:
     extrahepatic_fraction
         Fraction in the extrahepatic deposit (0: none).
     extrahepatic_centre_mm, extrahepatic_radius_mm
-        The deposit (a small sphere, e.g. in the stomach wall).
+        The deposit: a small sphere in the stomach wall or next to the stomach, more than
+        10 mm from the liver. Its activity goes to the sphere's voxels outside liver and
+        lungs (the nearest such voxel if the sphere holds no voxel centre).
     tnr
         Tumour-to-non-tumour ratio per lesion (lesion number -> TNR); lesions outside the
         treated territory receive nothing.
+    extrahepatic_site
+        ``"stomach wall"`` or ``"next to the stomach"`` (empty if never drawn).
     """
 
     name: str
@@ -79,6 +86,7 @@ class HoDistribution:
     extrahepatic_centre_mm: tuple[float, float, float]
     extrahepatic_radius_mm: float
     tnr: dict[int, float]
+    extrahepatic_site: str = ""
 
     def __post_init__(self) -> None:
         if not self.administered_mbq >= 0:
@@ -107,17 +115,30 @@ class HoDistribution:
         if lungs.any():
             activity[lungs] += self.administered_mbq * self.lung_shunt_fraction / lungs.sum()
         if self.extrahepatic_fraction > 0:
-            grid = axial_grid(labels.grid)
-            r = self.extrahepatic_radius_mm
-            block, member = grid.rasterise(Ellipsoid(self.extrahepatic_centre_mm, (r, r, r)))
-            deposit = np.zeros(structure.shape, dtype=bool)
-            deposit[block] = member
-            deposit &= (structure > 0) & (structure != Structure.GAS)
-            if not deposit.any():  # smaller than a voxel: the nearest voxel
-                k, j, i = np.round(labels.grid.index_of(self.extrahepatic_centre_mm)).astype(int)
-                deposit[k, j, i] = True
+            deposit = self._deposit_voxels(labels)
             activity[deposit] += self.administered_mbq * self.extrahepatic_fraction / deposit.sum()
         return activity
+
+
+    def _deposit_voxels(self, labels: Labels) -> NDArray[np.bool_]:
+        """Voxels of the extrahepatic sphere in the body, outside liver, lungs and gas."""
+        structure = labels.structure
+        allowed = (structure > 0) & ~np.isin(structure, (
+            Structure.LIVER, Structure.LESION, Structure.NECROSIS, Structure.LUNG,
+            Structure.GAS))
+        grid = axial_grid(labels.grid)
+        r = self.extrahepatic_radius_mm
+        block, member = grid.rasterise(Ellipsoid(self.extrahepatic_centre_mm, (r, r, r)))
+        deposit = np.zeros(structure.shape, dtype=bool)
+        deposit[block] = member
+        deposit &= allowed
+        if not deposit.any():  # smaller than a voxel: the nearest allowed voxel
+            k, j, i = np.nonzero(allowed)
+            cx, cy, cz = self.extrahepatic_centre_mm
+            nearest = np.argmin((grid.x[i] - cx) ** 2 + (grid.y[j] - cy) ** 2
+                                + (grid.z[k] - cz) ** 2)
+            deposit[k[nearest], j[nearest], i[nearest]] = True
+        return deposit
 
 
 def planned_treatment_activity_mbq(anatomy: Anatomy, labels: Labels) -> float:
@@ -170,12 +191,9 @@ def draw_ho166_distributions(
         raise InvalidValueError(field="lung_shunt_fraction", value=lsf, expected="0 to 0.5")
     has_deposit = bool(rng.random() < 0.2) if extrahepatic is None else extrahepatic
     deposit_fraction = float(rng.uniform(0.005, 0.03)) if has_deposit else 0.0
-    # a deposit in the stomach wall near the lesser curvature, or in the duodenum
-    centre = (float(rng.uniform(30.0, 55.0)), float(rng.uniform(-55.0, -40.0)),
-              float(rng.uniform(5.0, 40.0)))
+    site_draws = rng.random(3)  # where a deposit goes (the stomach wall or next to it)
     tnr = {lesion.number: float(3.0 * np.exp(rng.normal(0.0, 0.5))) if lesion.treated else 0.0
            for lesion in anatomy.lesions}
-    scout = HoDistribution("scout", scout_activity_mbq, lsf, deposit_fraction, centre, 6.0, tnr)
     z = rng.normal(0.0, 1.0, len(tnr) + 2)
     treatment_tnr = {number: value * float(np.exp(mismatch_sigma * z[i]))
                      for i, (number, value) in enumerate(sorted(tnr.items()))}
@@ -183,6 +201,13 @@ def draw_ho166_distributions(
     flip = rng.random() < min(1.0, 2.0 * mismatch_sigma)
     treatment_deposit = deposit_fraction if not flip else (
         0.0 if deposit_fraction > 0 else float(rng.uniform(0.005, 0.02)) * (z[-1] > 1.0))
+    if deposit_fraction > 0 or treatment_deposit > 0:
+        site = extrahepatic_site(anatomy, site_draws)
+        centre, radius, kind = site.centre_mm, site.radius_mm, site.site
+    else:
+        centre, radius, kind = (0.0, 0.0, 0.0), EXTRAHEPATIC_RADIUS_MM, ""
+    scout = HoDistribution("scout", scout_activity_mbq, lsf, deposit_fraction, centre, radius,
+                           tnr, kind)
     treatment = replace(scout, name="treatment", administered_mbq=treatment_activity_mbq,
                         lung_shunt_fraction=treatment_lsf,
                         extrahepatic_fraction=treatment_deposit, tnr=treatment_tnr)

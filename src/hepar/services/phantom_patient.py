@@ -167,6 +167,10 @@ def patient_truth(patient: VirtualPatient) -> dict[str, Any]:
             "extrahepatic_fraction": round(dist.extrahepatic_fraction, 5),
             "extrahepatic_centre_lps_mm": [round(v, 2) for v in dist.extrahepatic_centre_mm]
             if dist.extrahepatic_fraction > 0 else None,
+            "extrahepatic_radius_mm": dist.extrahepatic_radius_mm
+            if dist.extrahepatic_fraction > 0 else None,
+            "extrahepatic_site": (dist.extrahepatic_site or None)
+            if dist.extrahepatic_fraction > 0 else None,
         })
     administrations[-1]["planning"] = {
         "prescribed_mean_dose_gy": 60.0, "treated_liver_mass_g": round(treated_mass_g, 2),
