@@ -88,9 +88,10 @@ def _tissue(hu: float, source: str, density: float,
 def _named(hu: float, name: str, density: float | None = None) -> StructureProperties:
     """A tissue with the composition of a hepar.physics material (optionally another density)."""
     base = material_composition(name)
-    rho = base.density_g_per_ml if density is None else density
-    return StructureProperties(hu, rho, MaterialComposition(base.mass_fractions, rho,
-                                                            f"{base.source}, {rho} g/mL"))
+    if density is None:
+        return StructureProperties(hu, base.density_g_per_ml, base)
+    return StructureProperties(hu, density, MaterialComposition(
+        base.mass_fractions, density, f"{base.source} composition at {density} g/mL"))
 
 
 #: Every tissue of the virtual patient (module docstring: sources and how ``hu`` is derived).
