@@ -6,12 +6,10 @@ Pure functions over numbers and arrays (numpy, scipy); no file formats (DESIGN.m
 
 from ._attenuation import (
     DEFAULT_CT_EFFECTIVE_ENERGY_KEV,
-    EV_PER_KEV,
     MAX_ATTENUATION_ENERGY_KEV,
     MAX_DETECTOR_ENERGY_KEV,
     MIN_ATTENUATION_ENERGY_KEV,
     MIN_DETECTOR_ENERGY_KEV,
-    MM_PER_CM,
     DetectorMaterial,
     Material,
     MaterialComposition,
@@ -24,10 +22,12 @@ from ._attenuation import (
 )
 from ._constants import (
     BQ_PER_MBQ,
+    EV_PER_KEV,
     J_PER_MEV,
     KEV_PER_MEV,
     MJ_PER_J,
     ML_PER_L,
+    MM_PER_CM,
     S_PER_H,
     SOFT_TISSUE_DENSITY_G_PER_ML,
 )

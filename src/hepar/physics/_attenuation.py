@@ -16,6 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import InvalidValueError
 
+from ._constants import EV_PER_KEV, MM_PER_CM
+
 __all__ = [
     "EV_PER_KEV",
     "MAX_ATTENUATION_ENERGY_KEV",
@@ -41,10 +43,6 @@ MAX_ATTENUATION_ENERGY_KEV = 600.0
 #: reach the crystal to above the highest line a medium-energy collimator is used for.
 MIN_DETECTOR_ENERGY_KEV = 10.0
 MAX_DETECTOR_ENERGY_KEV = 800.0
-#: eV per keV (xraydb takes energies in eV).
-EV_PER_KEV = 1000.0
-#: mm per cm (coefficients here are per cm; the simulator's geometry is in mm).
-MM_PER_CM = 10.0
 #: Effective photon energy of a 120 kVp CT beam used to place bone on the HU scale (a common
 #: choice for the bilinear model; Brown et al., Appl Radiat Isot 2008;66:1206).
 DEFAULT_CT_EFFECTIVE_ENERGY_KEV = 70.0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 __all__ = [
     "BQ_PER_MBQ",
+    "EV_PER_KEV",
     "J_PER_MEV",
     "KEV_PER_MEV",
     "MJ_PER_J",
     "ML_PER_L",
+    "MM_PER_CM",
     "SOFT_TISSUE_DENSITY_G_PER_ML",
     "S_PER_H",
 ]
@@ -22,6 +24,10 @@ MJ_PER_J = 1000.0
 BQ_PER_MBQ = 1.0e6
 #: Seconds per hour.
 S_PER_H = 3600.0
+#: eV per keV (xraydb takes energies in eV).
+EV_PER_KEV = 1000.0
+#: mm per cm (attenuation coefficients are per cm; image geometry is in mm).
+MM_PER_CM = 10.0
 #: mL per L.
 ML_PER_L = 1000.0
 #: Density of soft tissue and liver in g/mL used for 166Ho dosimetry (ICRU Report 44 soft tissue
