@@ -10,7 +10,7 @@ was expected, the shape the CLI prints and the API answers with.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -18,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hepar.errors import HeparError, InvalidValueError
 
-__all__ = ["LenientEnum", "Record", "as_hepar_error", "register_aliases", "validate_record"]
+__all__ = [
+    "LenientEnum",
+    "Record",
+    "as_hepar_error",
+    "register_aliases",
+    "require_unique_ids",
+    "validate_record",
+]
 
 
 def _normalise(text: str) -> str:
@@ -201,3 +208,15 @@ def validate_record(model: type[R], data: Any, *, source: str | None = None) -> 
         return model.model_validate(data)
     except ValidationError as error:
         raise as_hepar_error(error, source=source) from None
+
+
+def require_unique_ids(ids: Iterable[str], *, field: str, what: str = "id") -> set[str]:
+    """Return the set of ``ids``; raise naming ``field[index]`` at the first repeated one."""
+    seen: set[str] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            raise InvalidValueError(
+                field=f"{field}[{index}].id", value=item_id, expected=f"a unique {what}"
+            )
+        seen.add(item_id)
+    return seen

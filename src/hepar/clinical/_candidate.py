@@ -10,7 +10,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from hepar.clinical._base import LenientEnum, Record, register_aliases
+from hepar.clinical._base import LenientEnum, Record, register_aliases, require_unique_ids
 from hepar.clinical._labs import LabValue
 from hepar.clinical._recist_records import ImagingMethod
 from hepar.clinical._units import Analyte
@@ -145,13 +145,8 @@ class Candidate(Record):
 
     @model_validator(mode="after")
     def _check(self) -> Candidate:
-        seen: set[str] = set()
-        for index, lesion in enumerate(self.lesions):
-            if lesion.id in seen:
-                raise InvalidValueError(
-                    field=f"lesions[{index}].id", value=lesion.id, expected="a unique lesion id"
-                )
-            seen.add(lesion.id)
+        require_unique_ids((lesion.id for lesion in self.lesions), field="lesions",
+                           what="lesion id")
         if self.birth_date is not None and self.birth_date > self.screening_date:
             raise InvalidValueError(
                 field="birth_date",

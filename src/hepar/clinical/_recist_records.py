@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from hepar.clinical._base import LenientEnum, Record, register_aliases
+from hepar.clinical._base import LenientEnum, Record, register_aliases, require_unique_ids
 from hepar.errors import InvalidValueError
 
 __all__ = [
@@ -253,13 +253,8 @@ class RecistReads(Record):
 
     @model_validator(mode="after")
     def _check_structure(self) -> RecistReads:
-        seen: set[str] = set()
-        for index, lesion in enumerate(self.lesions):
-            if lesion.id in seen:
-                raise InvalidValueError(
-                    field=f"lesions[{index}].id", value=lesion.id, expected="a unique lesion id"
-                )
-            seen.add(lesion.id)
+        seen = require_unique_ids((lesion.id for lesion in self.lesions), field="lesions",
+                                  what="lesion id")
         targets = {lesion.id for lesion in self.lesions if lesion.role is LesionRole.TARGET}
         non_targets = seen - targets
         for index in range(1, len(self.timepoints)):
