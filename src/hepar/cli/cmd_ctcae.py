@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from hepar.errors import InvalidValueError
+from hepar.services import to_json
 from hepar.services.clinical_ctcae import adverse_event_summary_file, grade_lab_value
-from hepar.services.clinical_input import to_json
 
 
 def register(app: typer.Typer) -> None:

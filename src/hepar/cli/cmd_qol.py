@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services.clinical_input import to_json
+from hepar.services import to_json
 from hepar.services.clinical_qol import qol_change_files, score_answers_file
 
 _DEFINITION_HELP = (

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services.clinical_input import to_json
+from hepar.services import to_json
 from hepar.services.clinical_screen import screen_candidate_file
 
 _VERDICT_STYLE = {

@@ -35,7 +35,14 @@ from ._planning import (
     split_activity_by_mass,
 )
 from ._regions import activity_in_mbq, non_tumour_liver, outside_of, region_mass_g
-from ._scout import ExtrahepaticDeposition, ScoutAnalysis, VoiPrediction, analyse_scout
+from ._roles import RegionRole, Regions, region_role, resolve_regions
+from ._scout import (
+    ExtrahepaticDeposition,
+    ScoutAnalysis,
+    VoiPrediction,
+    analyse_scout,
+    lung_shunt_fraction,
+)
 from ._single_time_point import single_time_point_tia_mbq_h
 from ._stopping_power import (
     collision_stopping_power_mev_cm2_per_g,
@@ -64,6 +71,8 @@ __all__ = [
     "QuickPlan",
     "RadialKernel",
     "Radiobiology",
+    "RegionRole",
+    "Regions",
     "ScoutAnalysis",
     "TacFit",
     "TacModel",
@@ -93,12 +102,15 @@ __all__ = [
     "kernel_convolution_dose",
     "local_deposition_dose",
     "lung_dose_gy",
+    "lung_shunt_fraction",
     "non_tumour_liver",
     "outside_of",
     "permanent_implant_tia",
     "plan_activity",
     "radial_kernel",
     "region_mass_g",
+    "region_role",
+    "resolve_regions",
     "single_time_point_tia_mbq_h",
     "split_activity_by_mass",
     "transport_mean_free_path_g_per_cm2",

@@ -41,10 +41,15 @@ def biodistribution(
 ) -> tuple[BiodistributionRow, ...]:
     """Activity per VOI of one scan (scout or treatment, 166Ho or 177Lu).
 
-    VOIs: each tumour, non-tumour liver, lungs, extrahepatic (body minus liver and lungs, or the
-    whole image outside them without a body mask), outside body (image outside the body mask),
-    and "not imaged": administered activity (decay-corrected to the scan time by the caller) minus
-    the whole image. Fractions are of the administered activity at scan time.
+    VOIs: each tumour, non-tumour liver, lungs, extrahepatic (everything outside the liver, the
+    tumours and the lungs; inside the body mask when one is given), outside body (outside the
+    body mask and those VOIs), and "not imaged": administered activity (decay-corrected to the
+    scan time by the caller) minus the whole image. Fractions are of the administered activity
+    at scan time.
+
+    The VOIs partition the image, so the rows add up to the administered activity: a tumour
+    that reaches outside the liver label is counted once, as a tumour, never again as
+    extrahepatic (tumours are assumed not to overlap each other).
     """
     activity.require_unit(VolumeUnit.BQ_PER_ML, name="activity")
     require_nonnegative(activity, "activity")
@@ -59,15 +64,15 @@ def biodistribution(
         rows.append((tumour.name, activity_in_mbq(activity, tumour.fraction)))
     normal = non_tumour_liver(liver, tumours)
     rows.append(("non-tumour liver", activity_in_mbq(activity, normal.fraction)))
-    organs = [liver]
+    counted = [normal, *tumours]
     if lungs is not None:
         rows.append(("lungs", activity_in_mbq(activity, lungs.fraction)))
-        organs.append(lungs)
-    rest = outside_of("extrahepatic", activity, organs)
+        counted.append(lungs)
+    rest = outside_of("extrahepatic", activity, counted)
     if body is not None:
         inside_body = rest.fraction * body.fraction
         rows.append(("extrahepatic", activity_in_mbq(activity, inside_body)))
-        rows.append(("outside body", activity_in_mbq(activity, 1.0 - body.fraction)))
+        rows.append(("outside body", activity_in_mbq(activity, rest.fraction - inside_body)))
     else:
         rows.append(("extrahepatic", activity_in_mbq(activity, rest.fraction)))
     imaged = activity_in_mbq(activity)

@@ -32,7 +32,13 @@ from ._density import LUNG_DENSITY_G_PER_ML
 from ._planning import LimitCheck, PlanningLimits, check_limits, lung_dose_gy
 from ._regions import activity_in_mbq, non_tumour_liver, region_mass_g
 
-__all__ = ["ExtrahepaticDeposition", "ScoutAnalysis", "VoiPrediction", "analyse_scout"]
+__all__ = [
+    "ExtrahepaticDeposition",
+    "ScoutAnalysis",
+    "VoiPrediction",
+    "analyse_scout",
+    "lung_shunt_fraction",
+]
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,35 @@ class ScoutAnalysis:
             and v.predicted_mean_dose_gy < self.tumour_dose_ideal_min_gy
         ]
         return data
+
+
+def lung_shunt_fraction(scout: Volume, liver: Mask, lungs: Mask) -> float:
+    """Lung shunt fraction measured on a scout SPECT (Bq/mL).
+
+    .. math:: \\mathrm{LSF} = \\frac{A_\\mathrm{lung}}{A_\\mathrm{lung} + A_\\mathrm{liver}}
+
+    (the 166Ho scout-dose convention, Utrecht, J Nucl Med 2016;57(S2):199; REFERENCE.md). 0 when
+    neither region holds activity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hepar.imaging import Volume
+    >>> scout = Volume(np.array([[[9.0e4, 1.0e4]]]), np.eye(4), "Bq/mL", "1.2.3")
+    >>> liver = Mask.on_grid_of("liver", scout, np.array([[[1.0, 0.0]]]))
+    >>> lungs = Mask.on_grid_of("lungs", scout, np.array([[[0.0, 1.0]]]))
+    >>> round(lung_shunt_fraction(scout, liver, lungs), 3)
+    0.1
+    """
+    scout.require_unit(VolumeUnit.BQ_PER_ML, name="scout")
+    require_nonnegative(scout, "scout")
+    for mask in (liver, lungs):
+        require_same_grid(scout, mask.grid, f"mask {mask.name!r}")
+    return _shunt(activity_in_mbq(scout, liver.fraction), activity_in_mbq(scout, lungs.fraction))
+
+
+def _shunt(liver_mbq: float, lung_mbq: float) -> float:
+    return lung_mbq / (lung_mbq + liver_mbq) if lung_mbq + liver_mbq > 0 else 0.0
 
 
 def _extrahepatic(
@@ -181,14 +216,13 @@ def analyse_scout(
             field="scout", value="0 MBq", expected="a scout image with activity"
         )
     liver_mbq = activity_in_mbq(scout, liver.fraction)
-    lung_mbq = activity_in_mbq(scout, lungs.fraction) if lungs is not None else 0.0
     if lung_shunt_fraction is None:
         if lungs is None:
             raise InvalidValueError(
                 field="lung_shunt_fraction", value=None,
                 expected="a lung mask or an explicit lung shunt fraction",
             )
-        lsf = lung_mbq / (lung_mbq + liver_mbq) if lung_mbq + liver_mbq > 0 else 0.0
+        lsf = _shunt(liver_mbq, activity_in_mbq(scout, lungs.fraction))
     else:
         lsf = float(lung_shunt_fraction)
     if lung_mass_kg is None:

@@ -14,7 +14,7 @@ from hepar.clinical import (
     worst_grades,
 )
 from hepar.errors import InvalidValueError
-from hepar.services.clinical_input import read_json
+from hepar.services._clinical_input import read_json
 
 __all__ = ["adverse_event_summary_file", "grade_lab_value"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from hepar.clinical import QolScores, Questionnaire, load_questionnaire, qol_change, score_answers
 from hepar.errors import InvalidValueError
-from hepar.services.clinical_input import read_json
+from hepar.services._clinical_input import read_json
 
 __all__ = ["qol_change_files", "questionnaires", "score_answers_file"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from hepar.clinical import RecistAssessment, RecistReads, assess_recist
-from hepar.services.clinical_input import read_record
+from hepar.services._clinical_input import read_record
 
 __all__ = ["assess_reads", "assess_reads_file", "recist_json"]
 

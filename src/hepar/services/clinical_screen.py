@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from hepar.clinical import Candidate, EligibilityResult, evaluate_eligibility, load_protocol
-from hepar.services.clinical_input import read_record
+from hepar.services._clinical_input import read_record
 
 __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]
 

@@ -8,14 +8,15 @@ the CT when one is given, else from the regions: lungs at the inflated-lung dens
 value the planning uses), everything else at the protocol's tissue density. The protocol file also
 gives the absorbed energy per MBq of its nuclide (166Ho:
 ``prescription.absorbed_energy_mj_per_mbq``), so a site that edits its file changes ``plan`` and
-``dose`` alike. Outputs through
-:mod:`hepar.services.dose_outputs`.
+``dose`` alike. Regions are classified by :func:`hepar.dosimetry.resolve_regions`, as in
+``hepar plan``. Outputs through :mod:`hepar.services._dose_outputs`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from hepar.dosimetry import (
     fit_voxel_time_activity,
     kernel_convolution_dose,
     local_deposition_dose,
+    permanent_implant_tia,
     region_mass_g,
     single_time_point_tia_mbq_h,
     voxel_kernel,
@@ -42,10 +44,10 @@ from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, nuclide
 
-from .dose_biodistribution import biodistribution_naming_option
-from .dose_combined import combine_with_previous, read_summary
-from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
-from .dose_outputs import dvh_rows, write_outputs
+from ._dose_biodistribution import biodistribution_naming_option
+from ._dose_combined import combine_with_previous, read_summary
+from ._dose_inputs import load_activity, load_ct_on_grid, load_regions
+from ._dose_outputs import dvh_rows, write_outputs
 
 __all__ = ["DOSE_STEPS", "compute_dose"]
 
@@ -54,8 +56,11 @@ DOSE_STEPS = (
     "read images", "time-integrated activity", "absorbed dose", "DVH and tables", "write outputs",
 )
 #: Nuclides treated as permanent implants (physical decay only).
-PERMANENT_IMPLANTS = ("Ho-166",)
-METHODS = ("local", "kernel")
+_PERMANENT_IMPLANTS = ("Ho-166",)
+_METHODS = ("local", "kernel")
+#: Reference administration time for a scan given as hours after administration (only the
+#: difference of the two times enters the time-integrated activity).
+_ADMINISTRATION = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _tia(
@@ -64,7 +69,7 @@ def _tia(
 ) -> tuple[Volume, dict[str, Any]]:
     """Time-integrated activity; what it had to assume is appended to ``assumptions``."""
     half_life = nuclide(name).half_life_h
-    if name in PERMANENT_IMPLANTS:
+    if name in _PERMANENT_IMPLANTS:
         if len(maps) != 1:
             raise InvalidValueError(
                 field="spect", value=f"{len(maps)} images",
@@ -83,9 +88,11 @@ def _tia(
             )
         if not (math.isfinite(delay) and delay >= 0):
             raise InvalidValueError(field="time_h", value=delay, expected="a time >= 0 h")
-        back = float(1.0 / decay_factor_over_h(delay, half_life))
-        tia = np.asarray(maps[0].array, dtype=float) * back * S_PER_H * half_life / math.log(2.0)
-        return maps[0].with_array(tia, VolumeUnit.BQ_S_PER_ML), {
+        tia = permanent_implant_tia(
+            maps[0], half_life_h=half_life, administration_time=_ADMINISTRATION,
+            scan_time=_ADMINISTRATION + timedelta(hours=delay),
+        )
+        return tia, {
             "tia_method": "permanent implant, physical decay only",
             "scan_time_h": delay,
             "effective_half_life_h": half_life,
@@ -215,8 +222,8 @@ def compute_dose(
     study = load_protocol(protocol)
     tissue_g_per_ml = study.prescription.tissue_density_g_per_ml
     absorbed_mj_per_mbq, absorbed_source = _absorbed_energy(name, study)
-    if method not in METHODS:
-        raise InvalidValueError(field="method", value=method, expected=f"one of {list(METHODS)}")
+    if method not in _METHODS:
+        raise InvalidValueError(field="method", value=method, expected=f"one of {list(_METHODS)}")
     if not spect:
         raise InvalidValueError(field="spect", value=[], expected="at least one SPECT file")
     if administered_activity_mbq is not None and not (
@@ -229,16 +236,12 @@ def compute_dose(
     step(DOSE_STEPS[0])
     maps = [load_activity(path) for path in spect]
     reference = maps[0]
-    named = load_masks(structures, reference) if structures is not None else {}
-    liver = load_region(liver_mask, reference, name="liver") if liver_mask else named.pop(
-        "liver", None)
-    lungs = load_region(lung_mask, reference, name="lungs") if lung_mask else named.pop(
-        "lungs", None)
-    body = load_region(body_mask, reference, name="body") if body_mask else named.pop("body", None)
-    tumours: list[Mask] = [
-        load_region(p, reference, name=f"tumour {i}") for i, p in enumerate(tumour_masks, 1)
-    ]
-    tumours += list(named.values())
+    regions = load_regions(
+        reference, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
+        body_mask=body_mask, tumour_masks=tumour_masks,
+    )
+    liver, lungs, body = regions.liver, regions.lungs, regions.body
+    tumours = list(regions.tumours)
     density, density_method = _density(reference, ct, lungs, tissue_g_per_ml)
     step(DOSE_STEPS[1])
     assumptions: list[str] = []
@@ -289,8 +292,8 @@ def compute_dose(
         default_half_life = tia_info.get("effective_half_life_h")
         half_lives = {row["name"]: default_half_life for row in summary["voi_metrics"]}
         if len(maps) >= 2:
-            regions = [liver, *tumours, *([lungs] if lungs is not None else [])]
-            summary["voi_time_activity"] = _voi_fits(maps, times_h, regions, name, tac_model)
+            fitted = [liver, *tumours, *([lungs] if lungs is not None else [])]
+            summary["voi_time_activity"] = _voi_fits(maps, times_h, fitted, name, tac_model)
             half_lives.update({
                 row["voi"]: row["effective_half_life_h"] or data.half_life_h
                 for row in summary["voi_time_activity"]

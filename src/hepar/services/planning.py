@@ -26,14 +26,16 @@ from hepar.dosimetry import (
 from hepar.errors import InvalidValueError
 from hepar.imaging import Volume
 from hepar.physics import (
+    G_PER_KG,
     activity_for_mean_dose_mbq,
     decay_factor,
     decay_factor_over_h,
+    mean_dose_gy,
     nuclide,
 )
 
-from .dose_biodistribution import biodistribution_naming_option
-from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
+from ._dose_biodistribution import biodistribution_naming_option
+from ._dose_inputs import load_activity, load_ct_on_grid, load_region, load_regions
 
 __all__ = ["image_plan", "planning_limits_from_protocol", "quick_plan"]
 
@@ -100,7 +102,7 @@ def _injection_positions(
                 expected="a distinct, non-empty name for each injection position",
             )
         territory = load_region(path, scout, name=name)
-        mass_kg = region_mass_g(territory, density) / 1000.0
+        mass_kg = region_mass_g(territory, density) / G_PER_KG
         if not mass_kg > 0:
             raise InvalidValueError(
                 field="injection", value=f"{name}={path}",
@@ -110,7 +112,7 @@ def _injection_positions(
     split = split_activity_by_mass(activity_mbq, masses)
     return [
         {"name": name, "mass_kg": masses[name], "activity_mbq": split[name],
-         "mean_dose_gy": split[name] * absorbed_energy_mj_per_mbq / 1000.0 / masses[name]}
+         "mean_dose_gy": mean_dose_gy(split[name], masses[name], absorbed_energy_mj_per_mbq)}
         for name in masses
     ]
 
@@ -202,30 +204,26 @@ def image_plan(
     limits = planning_limits_from_protocol(study)
     prescription = study.prescription
     scout = load_activity(spect)
-    named = load_masks(structures, scout) if structures is not None else {}
-    liver = load_region(liver_mask, scout, name="liver") if liver_mask is not None else (
-        named.get("liver")
+    regions = load_regions(
+        scout, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
+        tumour_masks=tumour_masks,
     )
+    liver, lungs, tumours = regions.liver, regions.lungs, list(regions.tumours)
     if liver is None:
         raise InvalidValueError(
             field="liver_mask", value=None,
             expected="a --liver-mask file or a region named 'liver' in --structures",
         )
-    lungs = load_region(lung_mask, scout, name="lungs") if lung_mask is not None else (
-        named.get("lungs")
-    )
     if lungs is None and lung_shunt_fraction is None:
         raise InvalidValueError(
             field="lung_mask", value=None,
             expected="a --lung-mask (or a region named 'lungs' in --structures) to measure the "
             "lung shunt on the scout, or the lung shunt fraction itself (--lsf)",
         )
-    tumours = [load_region(p, scout, name=f"tumour {i}") for i, p in enumerate(tumour_masks, 1)]
-    tumours += [m for name, m in named.items() if name not in ("liver", "lungs")]
     density = density_from_ct(load_ct_on_grid(ct, scout)) if ct is not None else (
         prescription.tissue_density_g_per_ml
     )
-    treated_mass_kg = region_mass_g(liver, density) / 1000.0
+    treated_mass_kg = region_mass_g(liver, density) / G_PER_KG
     target = prescription.mean_dose_treated_liver_gy if target_dose_gy is None else target_dose_gy
     activity = activity_for_mean_dose_mbq(
         target, treated_mass_kg, prescription.absorbed_energy_mj_per_mbq
@@ -252,6 +250,7 @@ def image_plan(
         data["biodistribution"] = [row.to_dict() for row in biodistribution_naming_option(
             scout, scan="scout", administered_mbq=scout_activity_mbq, at_scan_mbq=remaining,
             option="scout_activity_mbq", liver=liver, tumours=tumours, lungs=lungs,
+            body=regions.body,
         )]
     data["assumptions"] = assumptions
     data["injection_positions"] = _injection_positions(

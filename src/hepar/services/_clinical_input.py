@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from hepar.clinical import validate_record
 from hepar.errors import FileFormatError
 
-__all__ = ["read_json", "read_record", "to_json"]
+__all__ = ["read_json", "read_record"]
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -39,8 +39,3 @@ def read_json(path: str | Path) -> Any:
 def read_record(model: type[R], path: str | Path) -> R:
     """A record of type ``model`` read from a JSON file; errors name the file and the field."""
     return validate_record(model, read_json(path), source=Path(path).name)
-
-
-def to_json(data: Any) -> str:
-    """JSON text of command output (UTF-8 kept readable)."""
-    return json.dumps(data, indent=2, ensure_ascii=False)

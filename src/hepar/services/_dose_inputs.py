@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hepar.dosimetry import Regions, resolve_regions
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 from hepar.io import (
@@ -26,7 +27,7 @@ from hepar.io import (
     read_seg,
 )
 
-__all__ = ["load_activity", "load_ct_on_grid", "load_masks", "load_region"]
+__all__ = ["load_activity", "load_ct_on_grid", "load_masks", "load_region", "load_regions"]
 
 
 def _is_nifti(path: Path) -> bool:
@@ -119,3 +120,33 @@ def load_masks(
         field="structures", value=str(source), expected="an RT Structure Set or DICOM SEG file"
     )
 
+
+
+def load_regions(
+    reference: Volume,
+    *,
+    structures: str | Path | None = None,
+    liver_mask: str | Path | None = None,
+    lung_mask: str | Path | None = None,
+    body_mask: str | Path | None = None,
+    tumour_masks: Sequence[str | Path] = (),
+) -> Regions:
+    """The regions of a plan or dose calculation on ``reference``'s grid, sorted by role.
+
+    One function for ``hepar plan`` and ``hepar dose``: the files given one by one and the named
+    regions of ``structures`` are classified by :func:`hepar.dosimetry.resolve_regions`, so the
+    two commands read the same structure set the same way.
+    """
+    named = load_masks(structures, reference) if structures is not None else {}
+
+    def one(path: str | Path | None, name: str) -> Mask | None:
+        return load_region(path, reference, name=name) if path is not None else None
+
+    return resolve_regions(
+        named,
+        liver=one(liver_mask, "liver"),
+        lungs=one(lung_mask, "lungs"),
+        body=one(body_mask, "body"),
+        tumours=[load_region(p, reference, name=f"tumour {i}")
+                 for i, p in enumerate(tumour_masks, 1)],
+    )
