@@ -18,9 +18,9 @@ from hepar.phantoms import (
     draw_ho166_distributions,
     generate_anatomy,
     generate_virtual_patient,
+    patient_truth,
     stream,
 )
-from hepar.services.phantom_patient import patient_truth
 
 EXTRAHEPATIC_ONLY = (Structure.LIVER, Structure.LESION, Structure.NECROSIS, Structure.LUNG)
 

@@ -91,6 +91,7 @@ from ._spectrum import (
     compton_window_fraction,
 )
 from ._tissues import STRUCTURE_PROPERTIES, Structure, StructureProperties
+from ._truth import TRUTH_FORMAT, TRUTH_VERSION, patient_truth
 
 __all__ = [
     "ATTESTED_CRITERIA",
@@ -112,6 +113,8 @@ __all__ = [
     "PRESETS",
     "SITE_TIMEZONE",
     "STRUCTURE_PROPERTIES",
+    "TRUTH_FORMAT",
+    "TRUTH_VERSION",
     "AcquisitionProtocol",
     "Anatomy",
     "BroadBackground",
@@ -167,6 +170,7 @@ __all__ = [
     "local_deposition_dose_gy",
     "patient_anatomy",
     "patient_timeline",
+    "patient_truth",
     "planned_treatment_activity_mbq",
     "preset",
     "screen_failure_candidate",

@@ -13,7 +13,8 @@ session's CT time; projections: acquisition start and end).
 Patient folder
 --------------
 ``truth.json``
-    The ground truth (keys documented in README.md, ``hepar phantom``).
+    The ground truth (:func:`hepar.phantoms.patient_truth`; keys documented in README.md,
+    ``hepar phantom``).
 ``clinical.json``
     The clinical record (typed records of :mod:`hepar.clinical`).
 ``ct/<session>/CT_0001.dcm ...``
@@ -41,26 +42,24 @@ from typing import Any
 
 import numpy as np
 
-from hepar import __version__
 from hepar.errors import InvalidValueError
-from hepar.imaging import Mask, Volume, VolumeUnit, mask_mass_g
+from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.phantoms import (
-    LOCAL_DEPOSITION_METHOD,
-    STRUCTURE_PROPERTIES,
     PatientOptions,
     VirtualPatient,
     check_seed,
     generate_clinical_record,
     generate_virtual_patient,
+    patient_truth,
     preset,
 )
+from hepar.physics import BQ_PER_MBQ
 from hepar.spect import Projections
 
-__all__ = ["TRUTH_FORMAT", "TRUTH_VERSION", "patient_truth", "write_virtual_patient"]
+__all__ = ["write_virtual_patient"]
 
-TRUTH_FORMAT = "hepar-phantom-truth"
-TRUTH_VERSION = 1
-_BQ_PER_MBQ = 1.0e6
+#: DICOM SeriesNumber of a session's series: 10 x session + 1 (CT), 2 (projections), 3 (SEG).
+_SERIES_PER_SESSION = 10
 
 
 def _iso(moment: Any) -> str:
@@ -121,124 +120,6 @@ def _write_nifti(array: np.ndarray, unit: VolumeUnit, grid: Volume, path: Path) 
     return path.name
 
 
-def patient_truth(patient: VirtualPatient) -> dict[str, Any]:
-    """The JSON-ready ground truth of a patient, without file paths."""
-    anatomy, labels = patient.anatomy, patient.labels
-    grid = labels.grid
-    voxel_ml = grid.voxel_volume_ml
-    masks = {m.name: m for m in anatomy.masks(labels)}
-    density = labels.property_map("density_g_per_ml")
-
-    def volume_ml(name: str) -> float:
-        return round(masks[name].volume_ml, 3) if name in masks else 0.0
-
-    treated = anatomy.treated_mask(labels)
-    treated_mass_g = float(mask_mass_g(Mask.on_grid_of("treated", grid, treated), 1.06))
-    dose = patient.dose_gy
-    lesions = []
-    for lesion in anatomy.lesions:
-        region = labels.lesion == lesion.number
-        lesions.append({
-            "number": lesion.number, "name": lesion.name,
-            "centre_lps_mm": [round(v, 3) for v in lesion.centre_mm],
-            "diameter_mm": lesion.diameter_mm,
-            "volume_ml": round(float(region.sum()) * voxel_ml, 3),
-            "necrotic_core_ratio": round(lesion.necrotic_core_ratio, 4),
-            "lobe": lesion.lobe, "in_treated_territory": lesion.treated,
-            "tnr_scout": round(patient.scout.tnr.get(lesion.number, 0.0), 4),
-            "tnr_treatment": round(patient.treatment.tnr.get(lesion.number, 0.0), 4),
-            "mean_dose_ho166_treatment_gy": round(
-                float(dose["ho166_treatment"][region].mean()) if region.any() else 0.0, 3),
-            "mean_dose_lu177_gy": round(
-                float(dose["lu177_cycles_1_4"][region].mean()) if region.any() else 0.0, 3),
-        })
-    administrations: list[dict[str, Any]] = [
-        {"name": f"lu177_cycle{k + 1}", "nuclide": "Lu-177", "time": _iso(t),
-         "activity_mbq": a}
-        for k, (t, a) in enumerate(zip(patient.lu177.cycle_times,
-                                       patient.lu177.cycle_activities_mbq, strict=True))
-    ]
-    for dist, when in ((patient.scout, patient.scout_time),
-                       (patient.treatment, patient.treatment_time)):
-        administrations.append({
-            "name": f"ho166_{dist.name}", "nuclide": "Ho-166", "time": _iso(when),
-            "activity_mbq": round(dist.administered_mbq, 3),
-            "lung_shunt_fraction": round(dist.lung_shunt_fraction, 5),
-            "extrahepatic_fraction": round(dist.extrahepatic_fraction, 5),
-            "extrahepatic_centre_lps_mm": [round(v, 2) for v in dist.extrahepatic_centre_mm]
-            if dist.extrahepatic_fraction > 0 else None,
-            "extrahepatic_radius_mm": dist.extrahepatic_radius_mm
-            if dist.extrahepatic_fraction > 0 else None,
-            "extrahepatic_site": (dist.extrahepatic_site or None)
-            if dist.extrahepatic_fraction > 0 else None,
-        })
-    administrations[-1]["planning"] = {
-        "prescribed_mean_dose_gy": 60.0, "treated_liver_mass_g": round(treated_mass_g, 2),
-        "density_g_per_ml": 1.06, "absorbed_energy_mj_per_mbq": 15.87,
-        "rule": "A = 60 Gy x treated liver mass / 15.87 mJ/MBq (liver weight x 3781 MBq/kg)",
-    }
-    scans = []
-    for scan in patient.scans:
-        acq = scan.acquisition
-        proj = acq.projections
-        scans.append({
-            "name": scan.name, "isotope": scan.isotope, "session": scan.session.name,
-            "acquisition_start": _iso(scan.acquisition_start),
-            "activity_in_fov_mbq": scan.activity_in_fov_mbq,
-            "activity_in_fov_by_nuclide_mbq": dict(acq.activity_in_fov_mbq),
-            "frame_of_reference_uid": scan.session.frame_of_reference_uid,
-            "n_views": proj.n_views, "frame_duration_s": proj.frame_duration_s,
-            "detector_matrix": list(proj.detector_shape),
-            "pixel_spacing_mm": list(proj.pixel_spacing_mm),
-            "windows": [{"name": w.name, "lower_kev": round(w.lower_kev, 3),
-                         "upper_kev": round(w.upper_kev, 3)} for w in proj.windows],
-            "radius_mm": [round(float(r), 2) for r in np.asarray(proj.radius_mm)],
-            "dead_time_fraction_kept": [round(float(k), 5) for k in acq.dead_time_kept],
-            "expected_counts_by_component": {k: [round(v, 1) for v in values]
-                                             for k, values in acq.window_totals.items()},
-            "total_counts": [int(c) for c in proj.total_counts()],
-            "model": acq.model,
-        })
-    organ_volumes = {name: volume_ml(name) for name in masks}
-    return {
-        "format": TRUTH_FORMAT, "version": TRUTH_VERSION, "generator": f"hepar {__version__}",
-        "seed": patient.seed, "preset": patient.preset.name.value,
-        "patient_id": patient.patient_id, "weight_kg": patient.weight_kg,
-        "grid": {"shape": list(grid.shape), "spacing_mm": list(grid.spacing_mm),
-                 "affine_index_to_lps_mm": np.round(grid.affine, 6).tolist(),
-                 "note": "simulation (truth) grid; the SPECT rotation axis is its "
-                         "in-plane centre, the detector's axial centre its axial centre"},
-        "anatomy": {
-            "body_semi_axes_mm": list(anatomy.body_semi_axes_mm),
-            "treated_territory": anatomy.territory.label,
-            "organ_volumes_ml": organ_volumes,
-            "treated_liver_volume_ml": round(float(treated.sum()) * voxel_ml, 3),
-            "tissues": {s.name.lower(): {"hu": p.hu, "density_g_per_ml": p.density_g_per_ml,
-                                         "composition": p.composition.source}
-                        for s, p in STRUCTURE_PROPERTIES.items()},
-            "lesions": lesions,
-        },
-        "administrations": administrations,
-        "lu177_kinetics": [
-            {"compartment": c.name, "uptake": list(c.uptake),
-             "uptake_unit": "fraction of injected activity per mL" if c.per_ml
-             else "fraction of injected activity",
-             "effective_half_life_h": [round(h, 3) for h in c.effective_half_life_h]}
-            for c in patient.lu177.compartments
-        ],
-        "scans": scans,
-        "dose": {
-            "method": LOCAL_DEPOSITION_METHOD,
-            "mean_treated_liver_gy": {
-                name: round(float(values[treated].mean()), 4) for name, values in dose.items()},
-            "mean_lungs_gy": {
-                name: round(float(values[labels.structure == 6].mean()), 4)
-                if (labels.structure == 6).any() else 0.0 for name, values in dose.items()},
-            "treated_liver_mass_g": round(float((density * treated).sum() * voxel_ml), 2),
-        },
-    }
-
-
 def write_virtual_patient(
     out_dir: str | Path,
     *,
@@ -291,7 +172,7 @@ def write_virtual_patient(
             folder = staging / "ct" / session.name
             write_ct_series(
                 session.ct, folder, study=study, series_description=f"CT {session.name}",
-                series_number=10 * number + 1,
+                series_number=_SERIES_PER_SESSION * number + 1,
                 series_instance_uid=_series_uid(patient, session.name, "ct"),
                 acquisition_datetime=session.ct_datetime, creation_datetime=session.ct_datetime,
             )
@@ -300,7 +181,7 @@ def write_virtual_patient(
                      for m in patient.masks(on_ct=True) if m.boolean.any()]
             write_seg(masks, staging / "seg" / f"{session.name}.dcm", study=study,
                       series_description=f"True VOIs {session.name}",
-                      series_number=10 * number + 3,
+                      series_number=_SERIES_PER_SESSION * number + 3,
                       series_instance_uid=_series_uid(patient, session.name, "seg"),
                       creation_datetime=session.ct_datetime)
             sessions.append({
@@ -322,7 +203,7 @@ def write_virtual_patient(
                 study=_study(patient, scan.session.name),
                 series_description=scan.acquisition.projections.metadata.get(
                     "series_description", "SPECT projections")[:64],
-                series_number=10 * number + 2,
+                series_number=_SERIES_PER_SESSION * number + 2,
                 series_instance_uid=_series_uid(patient, scan.name, "nm"),
                 creation_datetime=_acquisition_end(scan.acquisition.projections),
             )
@@ -332,7 +213,7 @@ def write_virtual_patient(
             record["true_activity_bq_per_ml"] = {}
             for nuclide_name, activity in scan.activity_mbq.items():
                 name = f"{scan.name}_{nuclide_name.replace('-', '').lower()}_bq_per_ml.nii.gz"
-                _write_nifti(activity * _BQ_PER_MBQ / grid.voxel_volume_ml,
+                _write_nifti(activity * BQ_PER_MBQ / grid.voxel_volume_ml,
                              VolumeUnit.BQ_PER_ML, grid, staging / "truth" / name)
                 record["true_activity_bq_per_ml"][nuclide_name] = f"truth/{name}"
         for name, values in patient.dose_gy.items():
