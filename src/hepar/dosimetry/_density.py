@@ -7,6 +7,7 @@ import numpy as np
 from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.physics import (
     DEFAULT_CT_EFFECTIVE_ENERGY_KEV,
+    HU_SCALE,
     SOFT_TISSUE_DENSITY_G_PER_ML,
     Material,
     linear_attenuation_per_cm,
@@ -76,9 +77,9 @@ def density_from_ct(
     ct.require_unit(VolumeUnit.HU, name="ct")
     hu = np.asarray(ct.array, dtype=float)
     bone = material_composition(Material.BONE).density_g_per_ml
-    hu_bone = 1000.0 * (
+    hu_bone = HU_SCALE * (
         linear_attenuation_per_cm(Material.BONE, ct_effective_energy_kev)
         / linear_attenuation_per_cm(Material.WATER, ct_effective_energy_kev) - 1.0
     )
-    density = np.where(hu <= 0.0, 1.0 + hu / 1000.0, 1.0 + hu * (bone - 1.0) / hu_bone)
+    density = np.where(hu <= 0.0, 1.0 + hu / HU_SCALE, 1.0 + hu * (bone - 1.0) / hu_bone)
     return ct.with_array(np.maximum(density, MIN_DENSITY_G_PER_ML), VolumeUnit.G_PER_ML)

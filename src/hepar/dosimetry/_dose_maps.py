@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from hepar.errors import InvalidValueError
 from hepar.imaging import Volume, VolumeUnit
 from hepar.physics import (
+    G_PER_KG,
     J_PER_MEV,
     MJ_PER_J,
     S_PER_H,
@@ -29,8 +30,6 @@ __all__ = [
     "local_deposition_dose",
     "permanent_implant_tia",
 ]
-
-_KG_PER_G = 1.0e-3
 
 
 def energy_per_decay_mev(absorbed_energy_mj_per_mbq: float, half_life_h: float) -> float:
@@ -94,8 +93,8 @@ def _mass_kg(reference: Volume, density: Volume | float) -> NDArray[np.float64] 
             raise InvalidValueError(
                 field="density", value=float(np.nanmin(rho)), expected="densities > 0 g/mL"
             )
-        return rho * reference.voxel_volume_ml * _KG_PER_G
-    return require_positive("density_g_per_ml", density) * reference.voxel_volume_ml * _KG_PER_G
+        return rho * reference.voxel_volume_ml / G_PER_KG
+    return require_positive("density_g_per_ml", density) * reference.voxel_volume_ml / G_PER_KG
 
 
 def _decays(tia: Volume) -> NDArray[np.float64]:

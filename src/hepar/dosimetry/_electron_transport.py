@@ -46,7 +46,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hepar.errors import InvalidValueError
-from hepar.physics import beta_spectrum, canonical_nuclide_name, electron_lines, nuclide
+from hepar.physics import (
+    MM_PER_CM,
+    beta_spectrum,
+    canonical_nuclide_name,
+    electron_lines,
+    nuclide,
+)
 
 from ._stopping_power import csda_range_g_per_cm2, transport_mean_free_path_g_per_cm2
 
@@ -111,13 +117,13 @@ class RadialKernel:
 
     def mean_radius_mm(self, density_g_per_ml: float) -> float:
         """Energy-weighted mean distance of deposition in mm at ``density_g_per_ml``."""
-        centres_mm = self.radius_centres_g_per_cm2 * 10.0 / density_g_per_ml
+        centres_mm = self.radius_centres_g_per_cm2 * MM_PER_CM / density_g_per_ml
         return float(np.dot(centres_mm, self.energy_mev) / self.energy_mev.sum())
 
     def max_radius_mm(self, density_g_per_ml: float) -> float:
         """Largest radius that received energy, in mm at ``density_g_per_ml``."""
         last = int(np.flatnonzero(self.energy_mev > 0)[-1])
-        return float(self.radius_edges_g_per_cm2[last + 1] * 10.0 / density_g_per_ml)
+        return float(self.radius_edges_g_per_cm2[last + 1] * MM_PER_CM / density_g_per_ml)
 
 
 def _beta_energies(name: str, count: int) -> NDArray[np.float64]:

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hepar.imaging import Mask, Volume, VolumeUnit
+from hepar.physics import BQ_PER_MBQ
 
 from ._checks import require_mask_not_empty, require_same_grid
 
@@ -19,7 +20,7 @@ def activity_in_mbq(activity: Volume, occupancy: NDArray[np.float64] | None = No
     activity.require_unit(VolumeUnit.BQ_PER_ML, name="activity")
     values = np.asarray(activity.array, dtype=float)
     weights = values if occupancy is None else values * occupancy
-    return float(weights.sum() * activity.voxel_volume_ml / 1.0e6)
+    return float(weights.sum() * activity.voxel_volume_ml / BQ_PER_MBQ)
 
 
 def region_mass_g(mask: Mask, density: Volume | float) -> float:

@@ -17,9 +17,11 @@ from scipy import ndimage
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.physics import (
+    BQ_PER_MBQ,
+    G_PER_KG,
     HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ,
-    MJ_PER_J,
     SOFT_TISSUE_DENSITY_G_PER_ML,
+    mean_dose_gy,
 )
 
 from ._checks import (
@@ -148,7 +150,7 @@ def _extrahepatic(
     for label in range(1, count + 1):
         region = labels == label
         weights = values[region]
-        activity = float(weights.sum() * scout.voxel_volume_ml / 1.0e6)
+        activity = float(weights.sum() * scout.voxel_volume_ml / BQ_PER_MBQ)
         if total_mbq <= 0 or activity / total_mbq < limits.extrahepatic_min_activity_fraction:
             continue
         index = np.argwhere(region)
@@ -228,12 +230,11 @@ def analyse_scout(
     if lung_mass_kg is None:
         if lungs is not None:
             lung_density = density if isinstance(density, Volume) else LUNG_DENSITY_G_PER_ML
-            lung_mass_kg = region_mass_g(lungs, lung_density) / 1000.0
+            lung_mass_kg = region_mass_g(lungs, lung_density) / G_PER_KG
         else:
             lung_mass_kg = rules.lung_mass_default_kg
     lung = lung_dose_gy(treatment, lsf, lung_mass_kg,
                         absorbed_energy_mj_per_mbq=absorbed_energy_mj_per_mbq)
-    energy_j = absorbed_energy_mj_per_mbq / MJ_PER_J
     regions = [(liver, "liver"), (non_tumour_liver(liver, tumours), "non-tumour liver")]
     regions += [(tumour, "tumour") for tumour in tumours]
     predictions = []
@@ -250,9 +251,11 @@ def analyse_scout(
             scout_activity_mbq=scout_mbq,
             fraction_of_scout=fraction,
             predicted_activity_mbq=predicted,
-            predicted_mean_dose_gy=predicted * energy_j / (mass_g / 1000.0) if mass_g > 0 else 0.0,
+            predicted_mean_dose_gy=mean_dose_gy(
+                predicted, mass_g / G_PER_KG, absorbed_energy_mj_per_mbq
+            ) if mass_g > 0 else 0.0,
         ))
-    liver_mean = liver_mbq * 1.0e6 / (liver.fraction.sum() * scout.voxel_volume_ml)
+    liver_mean = liver_mbq * BQ_PER_MBQ / (liver.fraction.sum() * scout.voxel_volume_ml)
     extrahepatic = _extrahepatic(scout, liver, lungs, liver_mean, total, rules)
     return ScoutAnalysis(
         treatment_activity_mbq=treatment,

@@ -24,7 +24,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import InvalidValueError
-from hepar.physics import BQ_PER_MBQ, J_PER_MEV, SOFT_TISSUE_DENSITY_G_PER_ML
+from hepar.physics import (
+    BQ_PER_MBQ,
+    G_PER_KG,
+    J_PER_MEV,
+    MGY_PER_GY,
+    MM3_PER_ML,
+    MM_PER_CM,
+    SOFT_TISSUE_DENSITY_G_PER_ML,
+)
 
 from ._electron_transport import ElectronEmissions, RadialKernel, radial_kernel
 
@@ -32,8 +40,6 @@ __all__ = ["VoxelKernel", "voxel_kernel"]
 
 #: Directions of the Fibonacci-sphere quadrature.
 SPHERE_DIRECTIONS = 2000
-_MGY_PER_GY = 1000.0
-_KG_PER_G = 1.0e-3
 
 
 def _fibonacci_sphere(count: int) -> NDArray[np.float64]:
@@ -75,7 +81,7 @@ class VoxelKernel:
     @property
     def voxel_volume_ml(self) -> float:
         """Volume of one voxel in mL."""
-        return float(np.prod(self.spacing_mm)) / 1000.0
+        return float(np.prod(self.spacing_mm)) / MM3_PER_ML
 
     @property
     def voxel_mass_g(self) -> float:
@@ -85,11 +91,11 @@ class VoxelKernel:
     def s_values_gy_per_decay(self) -> NDArray[np.float64]:
         """Voxel S-values in Gy per decay at the kernel's density."""
         joule = self.energy_fraction * self.energy_per_decay_mev * J_PER_MEV
-        return np.asarray(joule / (self.voxel_mass_g * _KG_PER_G), dtype=float)
+        return np.asarray(joule / (self.voxel_mass_g / G_PER_KG), dtype=float)
 
     def s_values_mgy_per_mbq_s(self) -> NDArray[np.float64]:
         """Voxel S-values in mGy/(MBq s), the unit of Lanconelli et al. 2012."""
-        return self.s_values_gy_per_decay() * BQ_PER_MBQ * _MGY_PER_GY
+        return self.s_values_gy_per_decay() * BQ_PER_MBQ * MGY_PER_GY
 
     @property
     def centre(self) -> tuple[int, int, int]:
@@ -102,7 +108,7 @@ def _shell_overlaps(
     radial: RadialKernel, spacing_mm: NDArray[np.float64], density_g_per_ml: float
 ) -> NDArray[np.float64]:
     """Energy per voxel offset, as a fraction of the total, from the shells of ``radial``."""
-    radii_mm = radial.radius_centres_g_per_cm2 * 10.0 / density_g_per_ml
+    radii_mm = radial.radius_centres_g_per_cm2 * MM_PER_CM / density_g_per_ml
     weights = radial.energy_mev / radial.energy_mev.sum()
     used = weights > 0
     radii_mm, weights = radii_mm[used], weights[used]

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import GeometryError, InvalidValueError, UnitMismatchError
+from hepar.physics import MM3_PER_ML
 
 from ._units import VolumeUnit
 
@@ -174,7 +175,7 @@ class Volume:
     def voxel_volume_ml(self) -> float:
         """Volume of one voxel in mL (1 mL = 1000 mm^3)."""
         dz, dy, dx = self.spacing_mm  # axes are orthogonal, so |det| is the product of spacings
-        return dz * dy * dx / 1000.0
+        return dz * dy * dx / MM3_PER_ML
 
     def world_mm(self, index: ArrayLike) -> NDArray[np.float64]:
         """LPS position in mm of array index ``(k, j, i)`` (or an ``(n, 3)`` array of them)."""

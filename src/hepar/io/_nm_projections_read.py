@@ -29,6 +29,7 @@ from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 
 from hepar.errors import DicomFormatError, GeometryError
+from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
 from ._dicom_common import Notes, orientation_from_iop, read_dataset
@@ -129,7 +130,7 @@ def _frame_duration_s(dataset: Dataset, rotations: set[int], notes: Notes, sourc
             value=sorted(durations) or None,
             expected="one frame duration (ms) for all rotations", source=source,
         )
-    return durations.pop() / 1000.0
+    return durations.pop() / MS_PER_S
 
 
 def _radius(

@@ -25,6 +25,7 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import NuclearMedicineImageStorage, generate_uid
 
 from hepar.errors import GeometryError, InvalidValueError
+from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
 from ._dicom_common import fmt_ds, fmt_ds_list, orientation_from_iop, strictly
@@ -109,7 +110,7 @@ def _angular_step(projections: Projections, groups: list[NDArray[np.int_]]) -> f
 
 
 def _frame_duration_ms(projections: Projections) -> int:
-    milliseconds = projections.frame_duration_s * 1000.0
+    milliseconds = projections.frame_duration_s * MS_PER_S
     if abs(milliseconds - round(milliseconds)) > 1e-6:
         raise InvalidValueError(
             field="frame_duration_s", value=projections.frame_duration_s,

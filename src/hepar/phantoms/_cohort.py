@@ -17,6 +17,7 @@ from datetime import timedelta
 import numpy as np
 
 from hepar.clinical import Candidate, LabValue, LutetiumCycle
+from hepar.physics import MM3_PER_ML
 
 from ._clinical_record import build_candidate, draw_demographics
 from ._patient import patient_anatomy, patient_timeline
@@ -105,7 +106,7 @@ def screen_failure_candidate(member: CohortMember) -> Candidate:
     people = draw_demographics(rng, treatment_day)
     screening = treatment_day - timedelta(days=int(rng.integers(14, 36)))
     diameters = {f"L{lesion.number}": lesion.diameter_mm for lesion in anatomy.lesions}
-    volume = sum(4.0 / 3.0 * np.pi * (d / 2.0) ** 3 for d in diameters.values()) / 1000.0
+    volume = sum(4.0 / 3.0 * np.pi * (d / 2.0) ** 3 for d in diameters.values()) / MM3_PER_ML
     involvement = round(min(60.0, 100.0 * volume / 1700.0), 1)  # of a 1.7 L liver
     cycles = tuple((t.date(), 7400.0) for t in timeline.lu177_cycles)
     candidate = build_candidate(

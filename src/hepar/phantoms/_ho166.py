@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from hepar.errors import InvalidValueError
 from hepar.physics import (
+    G_PER_KG,
     SOFT_TISSUE_DENSITY_G_PER_ML,
     activity_for_mean_dose_mbq,
     nuclide,
@@ -151,7 +152,7 @@ def planned_treatment_activity_mbq(anatomy: Anatomy, labels: Labels) -> float:
     A treated liver of 1 kg gets about 3781 MBq (the Utrecht "liver weight x 3780").
     """
     volume_ml = float(anatomy.treated_mask(labels).sum()) * labels.grid.voxel_volume_ml
-    mass_kg = volume_ml * SOFT_TISSUE_DENSITY_G_PER_ML / 1000.0
+    mass_kg = volume_ml * SOFT_TISSUE_DENSITY_G_PER_ML / G_PER_KG
     return activity_for_mean_dose_mbq(
         HO166_PRESCRIBED_DOSE_GY, mass_kg, nuclide("Ho-166").absorbed_energy_mj_per_mbq
     )

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import GeometryError
+from hepar.physics import MM3_PER_ML
 
 from ._shapes import Ellipsoid
 
@@ -106,7 +107,7 @@ def liver_volume_ml(anatomy: Anatomy, *, step_mm: float = 5.0) -> float:
     x, y, z = (np.arange(lo + step_mm / 2.0, hi, step_mm) for lo, hi in ((x0, x1), (y0, y1),
                                                                           (z0, z1)))
     inside = anatomy.in_liver(x[None, None, :], y[None, :, None], z[:, None, None])
-    return float(inside.sum()) * step_mm**3 / 1000.0
+    return float(inside.sum()) * step_mm**3 / MM3_PER_ML
 
 
 def cap_tumour_burden(diameters_mm: NDArray[np.float64], liver_ml: float) -> NDArray[np.float64]:
@@ -124,7 +125,7 @@ def cap_tumour_burden(diameters_mm: NDArray[np.float64], liver_ml: float) -> NDA
 
     def total_ml(factor: float) -> float:
         scaled = np.maximum(diameters * factor, MIN_LESION_DIAMETER_MM)
-        return float(np.sum(np.pi / 6.0 * scaled**3)) / 1000.0
+        return float(np.sum(np.pi / 6.0 * scaled**3)) / MM3_PER_ML
 
     limit = MAX_TUMOUR_VOLUME_FRACTION * liver_ml
     if total_ml(1.0) <= limit:

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import InvalidValueError
 
-from ._constants import EV_PER_KEV, MM_PER_CM
+from ._constants import EV_PER_KEV, HU_SCALE, MM_PER_CM
 
 __all__ = [
     "EV_PER_KEV",
@@ -286,13 +286,13 @@ def hu_to_mu_per_cm(
     values = np.maximum(np.asarray(hu, dtype=float), -1000.0)
     mu_water = linear_attenuation_per_cm(Material.WATER, energy_kev)
     mu_bone = linear_attenuation_per_cm(Material.BONE, energy_kev)
-    hu_bone = 1000.0 * (
+    hu_bone = HU_SCALE * (
         linear_attenuation_per_cm(Material.BONE, ct_effective_energy_kev)
         / linear_attenuation_per_cm(Material.WATER, ct_effective_energy_kev)
         - 1.0
     )
     return np.where(
         values <= 0.0,
-        mu_water * (1.0 + values / 1000.0),
+        mu_water * (1.0 + values / HU_SCALE),
         mu_water + values * (mu_bone - mu_water) / hu_bone,
     )

@@ -9,6 +9,7 @@ __all__ = [
     "HU_SCALE",
     "J_PER_MEV",
     "KEV_PER_MEV",
+    "MGY_PER_GY",
     "MJ_PER_J",
     "ML_PER_L",
     "MM3_PER_ML",
@@ -33,6 +34,8 @@ S_PER_H = 3600.0
 S_PER_MIN = 60.0
 #: Milliseconds per second (DICOM ActualFrameDuration is in ms).
 MS_PER_S = 1000.0
+#: mGy per Gy (voxel S-values are tabulated in mGy/(MBq s)).
+MGY_PER_GY = 1000.0
 #: Grams per kilogram.
 G_PER_KG = 1000.0
 #: Cubic millimetres per millilitre (1 mL = 1 cm^3; image geometry is in mm).

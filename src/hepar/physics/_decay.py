@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hepar.errors import InvalidValueError
 
-from ._constants import S_PER_H
+from ._constants import BQ_PER_MBQ, S_PER_H
 
 __all__ = [
     "decay_constant_per_h",
@@ -122,5 +122,5 @@ def number_of_decays(
     '1.3919e+11'
     """
     return time_integrated_activity_mbq_h(activity_mbq, half_life_h, duration_h=duration_h) * (
-        1.0e6 * S_PER_H
+        BQ_PER_MBQ * S_PER_H
     )

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from hepar.errors import UnknownNuclideError
 
-from ._constants import J_PER_MEV, KEV_PER_MEV, MJ_PER_J
+from ._constants import J_PER_MEV, KEV_PER_MEV, MJ_PER_J, S_PER_H, S_PER_MIN
 from ._decay import number_of_decays
 
 __all__ = [
@@ -52,7 +52,9 @@ MIN_PHOTON_ENERGY_KEV = 10.0
 #: Photon lines with fewer photons per decay than this are not listed.
 MIN_PHOTON_ABUNDANCE = 1.0e-3
 
-_TIME_UNIT_TO_H = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "y": 24.0 * 365.2422}
+_TIME_UNIT_TO_H = {
+    "s": 1 / S_PER_H, "m": S_PER_MIN / S_PER_H, "h": 1.0, "d": 24.0, "y": 24.0 * 365.2422,
+}
 _NAME_PATTERNS = (
     re.compile(r"^(?P<el>[a-z]{1,2})-?(?P<a>\d{1,3})(?P<m>m\d?)?$"),  # Ho-166, ho166, Tc-99m
     re.compile(r"^(?P<a>\d{1,3})(?P<m>m\d?)?-?(?P<el>[a-z]{1,2})$"),  # 166Ho, 99mTc

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hepar.errors import InvalidValueError
 
+from ._constants import MJ_PER_J
+
 __all__ = ["activity_for_mean_dose_mbq", "mean_dose_gy"]
 
 
@@ -32,7 +34,7 @@ def activity_for_mean_dose_mbq(
     return (
         _positive("dose_gy", dose_gy)
         * _positive("mass_kg", mass_kg)
-        / (_positive("absorbed_energy_mj_per_mbq", absorbed_energy_mj_per_mbq) / 1000.0)
+        / (_positive("absorbed_energy_mj_per_mbq", absorbed_energy_mj_per_mbq) / MJ_PER_J)
     )
 
 
@@ -50,5 +52,5 @@ def mean_dose_gy(activity_mbq: float, mass_kg: float, absorbed_energy_mj_per_mbq
         raise InvalidValueError(field="activity_mbq", value=activity_mbq, expected="activity >= 0")
     return (
         activity_mbq * _positive("absorbed_energy_mj_per_mbq", absorbed_energy_mj_per_mbq)
-        / 1000.0 / _positive("mass_kg", mass_kg)
+        / MJ_PER_J / _positive("mass_kg", mass_kg)
     )

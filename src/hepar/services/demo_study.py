@@ -30,6 +30,7 @@ import numpy as np
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask
 from hepar.phantoms import VirtualPatient, generate_virtual_patient
+from hepar.physics import G_PER_KG, S_PER_H
 
 __all__ = ["DEMO_MARKER", "DEMO_STEPS", "run_demo"]
 
@@ -98,7 +99,7 @@ def _write_masks(patient: VirtualPatient, folder: Path) -> dict[str, Any]:
 
 
 def _hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600.0
+    return (end - start).total_seconds() / S_PER_H
 
 
 def run_demo(
@@ -195,7 +196,7 @@ def run_demo(
     step(DEMO_STEPS[7])
     liver_metrics = next(m for m in dose["voi_metrics"] if m["name"] == "liver")
     true_liver_gy = truth["dose"]["mean_treated_liver_gy"]["ho166_treatment"]
-    true_mass_kg = truth["administrations"][-1]["planning"]["treated_liver_mass_g"] / 1000.0
+    true_mass_kg = truth["administrations"][-1]["planning"]["treated_liver_mass_g"] / G_PER_KG
     summary: dict[str, Any] = {
         "patient": {"id": truth["patient_id"], "seed": seed, "preset": truth["preset"],
                     "folder": str(folder)},
