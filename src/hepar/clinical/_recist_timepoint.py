@@ -14,6 +14,7 @@ from hepar.clinical._recist_records import (
     NewLesions,
     NonTargetState,
 )
+from hepar.errors import InvalidValueError
 
 __all__ = [
     "ComponentResponse",
@@ -205,7 +206,9 @@ def overall_response(
     <Response.NON_CR_NON_PD: 'NON-CR/NON-PD'>
     """
     if target is None and non_target is None:
-        raise ValueError("overall_response needs target or non-target lesions")
+        raise InvalidValueError(
+            field="overall_response", value=None, expected="target or non-target lesions"
+        )
     if new_lesions is True:
         return Response.PD, "unequivocal new lesion(s): PD (Table 1)"
     if target is Response.PD:

@@ -222,7 +222,11 @@ def _fit(
     tia = float(sum(params[i] / params[i + 1] for i in range(0, len(params), 2)))
     variance = float(grad @ covariance @ grad)
     if not amplitude_ok or not np.all(np.isfinite(covariance)) or not math.isfinite(tia):
-        raise RuntimeError("fitted curve is negative or its covariance is not finite")
+        raise InvalidValueError(
+            field=f"{model.value} fit",
+            value="fitted curve is negative or its covariance is not finite",
+            expected="a time-activity curve the model can represent (else trapezoids are used)",
+        )
     return TacFit(model, params, covariance, tia, math.sqrt(max(variance, 0.0)))
 
 
@@ -276,6 +280,7 @@ def fit_time_activity(
         else:
             try:
                 return _fit(t, a, sd, which, lam_phys)
+            # curve_fit raises RuntimeError when it does not converge; _fit raises a HeparError
             except (RuntimeError, ValueError, np.linalg.LinAlgError) as error:
                 reason = f"{which.value} fit failed: {error}"
     tia = trapezoid_tia_mbq_h(t, a, half_life_h=half_life_h)

@@ -10,6 +10,12 @@
   half a pixel from every outline edge, so ``fill_polygons(mask_outlines(m)) == m`` exactly.
 
 Coordinates are continuous array indices ``(row, column)`` of pixel centres.
+
+Why not ``skimage.draw.polygon2mask``: it would add scikit-image (and its image-file stack) to hepar
+for one function, and its rule for a pixel centre lying exactly on an edge or vertex is not
+documented. RTSTRUCT contours are often drawn through pixel centres, so that case is common here;
+the half-open scanline rule above decides it once and makes the round trip with
+:func:`mask_outlines` exact, which the tests check.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from hepar.errors import GeometryError
 
 __all__ = ["fill_polygons", "mask_outlines"]
 
@@ -124,7 +132,10 @@ def mask_outlines(mask: ArrayLike) -> list[NDArray[np.float64]]:
                         options.remove(target)
                         break
                 else:  # pragma: no cover - impossible for a balanced edge set
-                    raise RuntimeError("unbalanced outline")
+                    raise GeometryError(
+                        field="mask", value="unbalanced outline",
+                        expected="pixel edges that close into loops",
+                    )
                 points.append(there)
                 here, there = there, target
             loops.append(_drop_collinear(np.asarray(points, dtype=float) - 0.5))

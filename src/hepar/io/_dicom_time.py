@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from pydicom.dataset import Dataset
+from pydicom.valuerep import DA, DT, TM
 
 from hepar.errors import InvalidValueError
 
@@ -85,25 +87,47 @@ def _parse_offset(text: str) -> timezone | None:
     return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
 
 
+# DA, TM and DT values are parsed by pydicom's value representations (pydicom.valuerep); hepar
+# only adds the leniency scanners need: ACR-NEMA "HH:MM:SS" times (pydicom refuses the colons),
+# a leap second 60 taken as 59 (pydicom warns and clamps; the warning is not the user's business),
+# and None instead of an exception for an unreadable value.
+
+
 def _parse_da(text: str) -> date | None:
-    text = text.strip().replace(".", "")  # ACR-NEMA style YYYY.MM.DD seen in old files
     try:
-        return datetime.strptime(text, "%Y%m%d").date()
+        value = DA(text.strip())  # also the ACR-NEMA YYYY.MM.DD seen in old files
     except ValueError:
         return None
+    return None if value is None else date(value.year, value.month, value.day)
 
 
 def _parse_tm(text: str) -> time | None:
-    text = text.strip().replace(":", "")
-    match = re.match(r"^(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?$", text)
-    if not match:
-        return None
-    hour, minute, second = (int(g) if g else 0 for g in match.groups()[:3])
-    micro = int((match.group(4) or "0").ljust(6, "0"))
     try:
-        return time(hour, minute, min(second, 59), micro)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = TM(text.strip().replace(":", ""))
     except ValueError:
         return None
+    return None if value is None else time(
+        value.hour, value.minute, value.second, value.microsecond
+    )
+
+
+def _parse_dt(text: str) -> datetime | None:
+    """A DICOM DT value with at least a full date; aware when it carries its own UTC offset."""
+    text = text.strip()
+    if not text[:8].isdigit() or len(text) < 8:
+        return None  # a year or a month alone is no moment (DICOM allows reduced precision)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = DT(text)
+    except ValueError:
+        return None
+    if value is None:
+        return None
+    return datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                    value.microsecond, tzinfo=value.tzinfo)
 
 
 def dicom_datetime(
@@ -127,15 +151,10 @@ def dicom_datetime(
     for number, prefix in enumerate(prefixes):
         moment: datetime | None = None
         if prefix == "Acquisition" and dataset.get("AcquisitionDateTime"):
-            text = str(dataset.AcquisitionDateTime)
-            match = re.match(r"^(\d{8})(\d{2,6}(?:\.\d{1,6})?)?([+-]\d{4})?$", text.strip())
-            if match:
-                day = _parse_da(match.group(1))
-                clock = _parse_tm(match.group(2) or "000000")
-                if day and clock:
-                    moment = datetime.combine(day, clock)
-                    if match.group(3):
-                        zone = _parse_offset(match.group(3)) or zone
+            stamp = _parse_dt(str(dataset.AcquisitionDateTime))
+            if stamp is not None:
+                moment = stamp.replace(tzinfo=None)
+                zone = stamp.tzinfo or zone
         if moment is None:
             day = _parse_da(str(dataset.get(f"{prefix}Date", "") or ""))
             clock = _parse_tm(str(dataset.get(f"{prefix}Time", "") or ""))

@@ -24,17 +24,23 @@ def read_summary(path: str | Path) -> dict[str, Any]:
     source = Path(path)
     if source.is_dir():
         source = source / "summary.json"
+    problem = None
     try:
         record = json.loads(source.read_text(encoding="utf-8"))
-        missing = [k for k in ("nuclide", "voi_metrics", "voi_effective_half_life_h")
-                   if k not in record]
-        if missing:
-            raise KeyError(f"no {missing[0]!r}")
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError) as error:
+        problem = f"{type(error).__name__}: {error}"
+    else:
+        if not isinstance(record, dict):
+            problem = f"a JSON {type(record).__name__}, not an object"
+        else:
+            missing = [k for k in ("nuclide", "voi_metrics", "voi_effective_half_life_h")
+                       if k not in record]
+            problem = f"KeyError: no {missing[0]!r}" if missing else None
+    if problem is not None:
         raise FileFormatError(
             field="combine_with", value=str(source),
-            expected=f"a summary.json written by hepar dose ({type(error).__name__}: {error})",
-        ) from None
+            expected=f"a summary.json written by hepar dose ({problem})",
+        )
     record["_source"] = str(source)
     return dict(record)
 
