@@ -250,7 +250,7 @@ def test_dose_without_ct_puts_the_lungs_at_inflated_lung_density(images, tmp_pat
 def _site_protocol(tmp_path, **prescription):
     import yaml
 
-    from hepar.clinical import load_protocol
+    from hepar.io import load_protocol
 
     registry = load_protocol("registry").model_dump(mode="json")
     registry["version"] = "site variant"

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from hepar.clinical import load_protocol
 from hepar.imaging import Volume, affine_from_geometry
-from hepar.io import write_nifti
+from hepar.io import load_protocol, write_nifti
 from hepar.services.planning import image_plan, planning_limits_from_protocol, quick_plan
 
 REGISTRY = Path(__file__).parents[1] / "src" / "hepar" / "clinical" / "protocols" / "registry.yaml"

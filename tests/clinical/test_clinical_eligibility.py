@@ -17,11 +17,11 @@ from hepar.clinical import (
     Protocol,
     Verdict,
     evaluate_eligibility,
-    load_protocol,
     screening_log,
     validate_record,
 )
 from hepar.errors import InvalidValueError
+from hepar.io import load_protocol
 
 
 def screen(data: dict[str, Any], protocol: str = "registry") -> EligibilityResult:

@@ -14,13 +14,12 @@ from hepar.clinical import (
     CriterionType,
     PlanningLimits,
     Prescription,
-    load_protocol,
     plan_visits,
-    protocol_names,
     visit_deviation_days,
 )
 from hepar.clinical._criteria import AnyRule, LabRule, LutetiumRule, NumberRule
 from hepar.errors import FileFormatError, InvalidValueError
+from hepar.io import load_protocol, protocol_names
 
 # The criteria of the ClinicalTrials.gov record NCT02067988, by their opening words, in order.
 REGISTRY_INCLUSION = [

@@ -11,14 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hepar.clinical import (
-    ChangeClass,
-    QolScores,
-    load_questionnaire,
-    qol_change,
-    score_answers,
-)
+from hepar.clinical import ChangeClass, QolScores, qol_change, score_answers
 from hepar.errors import InvalidValueError
+from hepar.io import load_questionnaire
 
 C30 = load_questionnaire("qlq-c30")
 

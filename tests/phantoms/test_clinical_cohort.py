@@ -7,14 +7,9 @@ import math
 
 import pytest
 
-from hepar.clinical import (
-    assess_recist,
-    evaluate_eligibility,
-    load_protocol,
-    load_questionnaire,
-    score_answers,
-)
+from hepar.clinical import assess_recist, evaluate_eligibility, score_answers
 from hepar.errors import InvalidValueError
+from hepar.io import load_protocol, load_questionnaire
 from hepar.phantoms import (
     FAILURE_CRITERIA,
     LAB_REFERENCES,

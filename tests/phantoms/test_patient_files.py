@@ -12,9 +12,9 @@ import numpy as np
 import pydicom
 import pytest
 
-from hepar.clinical import evaluate_eligibility, load_protocol
+from hepar.clinical import evaluate_eligibility
 from hepar.errors import InvalidValueError
-from hepar.io import read_ct_series, read_nifti, read_nm_projections, read_seg
+from hepar.io import load_protocol, read_ct_series, read_nifti, read_nm_projections, read_seg
 from hepar.phantoms import generate_clinical_record, generate_virtual_patient
 from hepar.physics import decay_factor, nuclide
 from hepar.services.phantom_patient import write_virtual_patient

@@ -1,13 +1,14 @@
 """hepar.clinical: the study protocol as data and the clinical engines over typed records.
 
-Pure functions, no database and no I/O except loading the protocol (and scale-definition) files:
+Pure functions over typed records, no database and no I/O (the protocol and scale-definition files
+are read by :func:`hepar.io.load_protocol` and :func:`hepar.io.load_questionnaire`):
 
-- protocol: :func:`load_protocol` (``"registry"``, ``"paper-v6"`` or a file), :class:`Protocol` with
+- protocol: :class:`Protocol` (shipped versions ``"registry"``, ``"paper-v6"``) with
   its criteria, visit schedule (:func:`plan_visits`), endpoints, :class:`Prescription` and
   :class:`PlanningLimits` (read by the dosimetry);
 - eligibility: :func:`evaluate_eligibility` of a :class:`Candidate`, :func:`screening_log`;
 - RECIST 1.1: :func:`assess_recist` of :class:`RecistReads`, :func:`measurability`;
-- EORTC QLQ-C30 (and site-supplied modules): :func:`load_questionnaire`, :func:`score_answers`,
+- EORTC QLQ-C30 (and site-supplied modules): :class:`Questionnaire`, :func:`score_answers`,
   :func:`qol_change`;
 - CTCAE v4.03: :func:`grade_lab`, :class:`AdverseEvent`, :func:`worst_grades`,
   :func:`sae_report_status`, :func:`reild_assessment`.
@@ -46,14 +47,13 @@ from hepar.clinical._eligibility import (
 from hepar.clinical._labs import LabValue
 from hepar.clinical._mdrd import body_surface_area_dubois_m2, egfr_mdrd_ml_min_1_73m2
 from hepar.clinical._protocol import (
+    DEFAULT_PROTOCOL,
     Criterion,
     Endpoint,
     PlanningLimits,
     Prescription,
     Protocol,
     Visit,
-    load_protocol,
-    protocol_names,
 )
 from hepar.clinical._qol import (
     QolScores,
@@ -61,7 +61,6 @@ from hepar.clinical._qol import (
     QuestionnaireAnswers,
     ScaleDefinition,
     ScaleType,
-    load_questionnaire,
     score_answers,
 )
 from hepar.clinical._qol_change import ChangeClass, ScaleChange, qol_change
@@ -95,6 +94,7 @@ from hepar.clinical._units import Analyte, LabUnit, convert_lab_value
 from hepar.clinical._visits import PlannedVisit, plan_visits, visit_deviation_days
 
 __all__ = [
+    "DEFAULT_PROTOCOL",
     "ActionTaken",
     "AdverseEvent",
     "Analyte",
@@ -159,14 +159,11 @@ __all__ = [
     "egfr_mdrd_ml_min_1_73m2",
     "evaluate_eligibility",
     "grade_lab",
-    "load_protocol",
-    "load_questionnaire",
     "measurability",
     "minimum_measurable_mm",
     "non_target_response",
     "overall_response",
     "plan_visits",
-    "protocol_names",
     "qol_change",
     "reild_assessment",
     "sae_report_status",

@@ -97,7 +97,7 @@ def evaluate_eligibility(candidate: Candidate, protocol: Protocol) -> Eligibilit
 
     Examples
     --------
-    >>> from hepar.clinical import load_protocol
+    >>> from hepar.io import load_protocol
     >>> c = Candidate(id="S-001", screening_date="2025-01-06", age_years=16)
     >>> result = evaluate_eligibility(c, load_protocol("registry"))
     >>> result.eligible, result.screen_failure_reasons[0]

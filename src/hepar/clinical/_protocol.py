@@ -2,31 +2,26 @@
 
 Two versions ship in ``hepar/clinical/protocols/``: ``registry`` (the ClinicalTrials.gov record of
 NCT02067988, the default) and ``paper-v6`` (Braat et al., BMC Gastroenterol 2018;18:84, protocol
-version 6). A site's own variant is a copy of one of them, passed by its path.
+version 6). A site's own variant is a copy of one of them, passed by its path. The files are read by
+:func:`hepar.io.load_protocol`; this module holds the model only.
 """
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-import yaml
 from pydantic import Field, model_validator
 
-from hepar.clinical._base import Record, validate_record
+from hepar.clinical._base import Record
 from hepar.clinical._criteria import CriterionType, Rule
-from hepar.errors import FileFormatError, InvalidValueError
+from hepar.errors import InvalidValueError
 
 __all__ = [
+    "DEFAULT_PROTOCOL",
     "Criterion",
     "Endpoint",
     "PlanningLimits",
     "Prescription",
     "Protocol",
     "Visit",
-    "load_protocol",
-    "protocol_names",
 ]
 
 SCHEMA_VERSION = 1
@@ -195,64 +190,3 @@ class Protocol(Record):
     def label(self) -> str:
         """``name (version)``."""
         return f"{self.name} ({self.version})"
-
-
-def protocol_names() -> list[str]:
-    """Names of the protocol versions shipped in the package."""
-    folder = resources.files("hepar.clinical") / "protocols"
-    return sorted(
-        entry.name.removesuffix(".yaml")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    )
-
-
-def load_protocol(name_or_path: str | Path = DEFAULT_PROTOCOL) -> Protocol:
-    """Load a protocol: a shipped version by name (``"registry"``, ``"paper-v6"``) or a file path.
-
-    Raises
-    ------
-    InvalidValueError
-        Unknown name and no such file, or a file whose content breaks the protocol schema (the
-        message names the field, e.g. ``criteria[3].rule.threshold``).
-    FileFormatError
-        A file that is not YAML.
-
-    Examples
-    --------
-    >>> protocol = load_protocol("registry")
-    >>> protocol.planning_limits.lung_dose_max_gy
-    30.0
-    """
-    text, source = _read(name_or_path)
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise FileFormatError(
-            field="protocol", value=source, expected=f"a YAML protocol file ({error})"
-        ) from None
-    if not isinstance(data, dict):
-        raise FileFormatError(
-            field="protocol", value=source, expected="a YAML mapping (name, version, criteria ...)"
-        )
-    return validate_record(Protocol, data, source=source)
-
-
-def _read(name_or_path: str | Path) -> tuple[str, str]:
-    name = str(name_or_path)
-    if isinstance(name_or_path, str) and name in protocol_names():
-        shipped = resources.files("hepar.clinical") / "protocols" / f"{name}.yaml"
-        return shipped.read_text(encoding="utf-8"), f"{name}.yaml"
-    path = Path(name_or_path)
-    if not path.is_file():
-        raise InvalidValueError(
-            field="protocol",
-            value=name,
-            expected=f"one of {', '.join(protocol_names())} or the path of a protocol YAML file",
-        )
-    try:
-        return path.read_text(encoding="utf-8"), path.name
-    except (OSError, UnicodeDecodeError) as error:
-        raise FileFormatError(
-            field="protocol", value=name, expected=f"a readable UTF-8 YAML file ({error})"
-        ) from None

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, model_validator
 
-from hepar.clinical._base import LenientEnum, Record, validate_record
-from hepar.errors import FileFormatError, InvalidValueError
+from hepar.clinical._base import LenientEnum, Record
+from hepar.errors import InvalidValueError
 
 __all__ = [
     "ItemRange",
@@ -35,7 +32,6 @@ __all__ = [
     "ScaleDefinition",
     "ScaleType",
     "SummaryDefinition",
-    "load_questionnaire",
     "score_answers",
 ]
 
@@ -163,42 +159,6 @@ class QolScores(Record):
         return {**self.scores, "summary": self.summary}
 
 
-_SHIPPED = {"qlq-c30": "qlq-c30.yaml"}
-
-
-def load_questionnaire(name_or_path: str | Path = "qlq-c30") -> Questionnaire:
-    """Load a scale-definition file: ``"qlq-c30"`` (shipped) or the path of a site's file.
-
-    Examples
-    --------
-    >>> c30 = load_questionnaire("qlq-c30")
-    >>> [s.code for s in c30.scales][:3]
-    ['QL2', 'PF2', 'RF2']
-    """
-    name = str(name_or_path)
-    if isinstance(name_or_path, str) and name.lower() in _SHIPPED:
-        source = _SHIPPED[name.lower()]
-        text = (resources.files("hepar.clinical") / "scales" / source).read_text(encoding="utf-8")
-    else:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise InvalidValueError(
-                field="questionnaire",
-                value=name,
-                expected=(
-                    f"one of {', '.join(_SHIPPED)} or the path of a scale-definition YAML file"
-                ),
-            )
-        source, text = path.name, path.read_text(encoding="utf-8")
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise FileFormatError(
-            field="questionnaire", value=source, expected=f"a YAML scale definition ({error})"
-        ) from None
-    return validate_record(Questionnaire, data, source=source)
-
-
 def _checked_answers(
     answers: Mapping[Any, Any], questionnaires: Sequence[Questionnaire]
 ) -> dict[int, int]:
@@ -281,6 +241,7 @@ def score_answers(
 
     Examples
     --------
+    >>> from hepar.io import load_questionnaire
     >>> c30 = load_questionnaire()
     >>> scores = score_answers({"21": 2, "22": 3, "23": 2, "24": 1}, c30)
     >>> round(scores.scores["EF"], 2), scores.scores["PF2"], scores.summary

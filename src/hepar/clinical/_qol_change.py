@@ -50,7 +50,7 @@ def qol_change(
 
     Examples
     --------
-    >>> from hepar.clinical import load_questionnaire
+    >>> from hepar.io import load_questionnaire
     >>> c30 = load_questionnaire()
     >>> before = QolScores(scores={"FA": 33.3, "PF2": 80.0}, summary=None)
     >>> after = QolScores(scores={"FA": 55.6, "PF2": 73.3}, summary=None)

@@ -32,7 +32,7 @@ def plan_visits(protocol: Protocol, treatment_date: date) -> list[PlannedVisit]:
 
     Examples
     --------
-    >>> from hepar.clinical import load_protocol
+    >>> from hepar.io import load_protocol
     >>> visits = {v.id: v for v in plan_visits(load_protocol(), date(2025, 3, 3))}
     >>> visits["fu-3m"].planned
     datetime.date(2025, 6, 2)

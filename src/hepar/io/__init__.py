@@ -18,9 +18,12 @@ RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
 DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
 NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
+study protocol (YAML)          :func:`load_protocol`, :func:`protocol_names`
+questionnaire scales (YAML)    :func:`load_questionnaire`
 =============================  ===============================================================
 """
 
+from ._definitions import load_protocol, load_questionnaire, protocol_names
 from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
@@ -37,6 +40,9 @@ __all__ = [
     "FileKind",
     "StudyInfo",
     "describe_path",
+    "load_protocol",
+    "load_questionnaire",
+    "protocol_names",
     "read_ct_series",
     "read_nifti",
     "read_nm_projections",

@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import Protocol, load_protocol, plan_visits
+from hepar.clinical import Protocol, plan_visits
+from hepar.io import load_protocol
 
 __all__ = ["load_study_protocol", "protocol_summary"]
 

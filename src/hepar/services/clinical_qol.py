@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import QolScores, Questionnaire, load_questionnaire, qol_change, score_answers
+from hepar.clinical import QolScores, Questionnaire, qol_change, score_answers
 from hepar.errors import InvalidValueError
+from hepar.io import load_questionnaire
 from hepar.services._clinical_input import read_json
 
 __all__ = ["qol_change_files", "questionnaires", "score_answers_file"]

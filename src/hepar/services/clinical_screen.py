@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import Candidate, EligibilityResult, evaluate_eligibility, load_protocol
+from hepar.clinical import Candidate, EligibilityResult, evaluate_eligibility
+from hepar.io import load_protocol
 from hepar.services._clinical_input import read_record
 
 __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from hepar.clinical import Protocol, load_protocol
+from hepar.clinical import Protocol
 from hepar.dosimetry import (
     LUNG_DENSITY_G_PER_ML,
     TacModel,
@@ -42,6 +42,7 @@ from hepar.dosimetry import (
 )
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
+from hepar.io import load_protocol
 from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, nuclide
 
 from ._dose_biodistribution import biodistribution_naming_option

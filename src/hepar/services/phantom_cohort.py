@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from hepar import __version__
-from hepar.clinical import evaluate_eligibility, load_protocol, screening_log
+from hepar.clinical import evaluate_eligibility, screening_log
 from hepar.errors import InvalidValueError
+from hepar.io import load_protocol
 from hepar.phantoms import (
     FAILURE_CRITERIA,
     PatientOptions,

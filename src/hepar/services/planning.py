@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import Protocol, load_protocol
+from hepar.clinical import Protocol
 from hepar.dosimetry import (
     PlanningLimits,
     analyse_scout,
@@ -25,6 +25,7 @@ from hepar.dosimetry import (
 )
 from hepar.errors import InvalidValueError
 from hepar.imaging import Volume
+from hepar.io import load_protocol
 from hepar.physics import (
     G_PER_KG,
     activity_for_mean_dose_mbq,
