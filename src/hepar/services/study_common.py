@@ -1,0 +1,82 @@
+"""What the study use cases share: the result of a write, finding a patient for a write, and the
+rule that no clinical date precedes informed consent.
+
+The use cases themselves are in ``study_admin`` (study, sites, users, lock, corrections, keys),
+``study_records`` (one function per form), ``study_imaging`` (DICOM in, pseudonymised),
+``study_virtual`` (virtual patients through the same path) and ``study_data`` (schema, exports,
+imports, audit verification). Each is one function and one transaction (:meth:`Store.write`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from hepar.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hepar.store import Actor, Audited, Patient
+
+__all__ = ["SavedRecord", "check_after_consent", "consent_date", "patient_for_write",
+           "saved"]
+
+
+@dataclass(frozen=True)
+class SavedRecord:
+    """A record as saved: its table, id and the version a later change must quote."""
+
+    table: str
+    id: int
+    version: int
+
+
+def saved(row: Audited) -> SavedRecord:
+    """The :class:`SavedRecord` of a flushed row."""
+    return SavedRecord(row.__tablename__, row.id, row.version)
+
+
+def patient_for_write(session: Session, actor: Actor, study_id: str) -> Patient:
+    """The patient ``study_id``, if ``actor``'s site may write it."""
+    from sqlalchemy import select
+
+    from hepar.store import Patient, PermissionDeniedError
+
+    patient = session.scalars(select(Patient).where(Patient.study_id == study_id)).first()
+    if patient is None or patient.deleted_at is not None:
+        raise InvalidValueError(field="study_id", value=study_id,
+                                expected="the study ID of a registered patient")
+    if actor.site_id is not None and actor.site_id != patient.site_id:
+        raise PermissionDeniedError(field="user", value=actor.username,
+                                    expected=f"a user of the site of patient {study_id}")
+    return patient
+
+
+def consent_date(session: Session, patient: Patient) -> date | None:
+    """The day of the patient's (earliest, not withdrawn) informed consent."""
+    from sqlalchemy import func, select
+
+    from hepar.store import Consent
+
+    return session.scalar(select(func.min(Consent.consented_on)).where(
+        Consent.patient_id == patient.id, Consent.deleted_at.is_(None)))
+
+
+def check_after_consent(session: Session, patient: Patient,
+                        dated: list[tuple[str, date | None]]) -> None:
+    """Refuse clinical data of ``patient`` dated before informed consent (or without consent).
+
+    ``dated`` is a list of (field name as the user knows it, date).
+    """
+    consented = consent_date(session, patient)
+    if consented is None:
+        raise InvalidValueError(field="consent", value=None,
+                                expected=f"informed consent of {patient.study_id} recorded "
+                                         f"before any clinical data")
+    for field, day in dated:
+        if day is not None and day < consented:
+            raise InvalidValueError(field=field, value=day.isoformat(),
+                                    expected=f"a date on or after informed consent "
+                                             f"({consented.isoformat()}) of {patient.study_id}")

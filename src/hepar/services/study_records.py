@@ -1,0 +1,341 @@
+"""Use cases that record a patient's data in the study database, one function per form.
+
+Each takes typed records of :mod:`hepar.clinical` where the study has one, writes them in one
+transaction as the named ``user`` (audited; refused for a role that may not write the form, a user
+of another site, a locked study) and returns what was saved. No clinical date may precede the
+patient's informed consent (177Lu cycles, being history, may).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from hepar.clinical import (
+    AdverseEvent,
+    Candidate,
+    LabValue,
+    QuestionnaireAnswers,
+    RecistReads,
+    evaluate_eligibility,
+    load_protocol,
+    load_questionnaire,
+    plan_visits,
+    sae_report_status,
+    score_answers,
+)
+from hepar.errors import InvalidValueError
+from hepar.store import (
+    Administration,
+    AdverseEventRow,
+    Attestation,
+    Consent,
+    CriterionResultRow,
+    Lab,
+    LesionRow,
+    LutetiumCycleRow,
+    Patient,
+    PatientKey,
+    Plan,
+    ProcessingRun,
+    QolAnswer,
+    QolQuestionnaire,
+    QolScore,
+    RecistMeasurement,
+    RecistRead,
+    SaeReport,
+    Screening,
+    Site,
+    Store,
+    VisitRow,
+    to_text,
+)
+
+from .study_common import SavedRecord, check_after_consent, patient_for_write, saved
+
+__all__ = [
+    "record_administration",
+    "record_adverse_event",
+    "record_consent",
+    "record_labs",
+    "record_lutetium_cycles",
+    "record_plan",
+    "record_processing_run",
+    "record_qol",
+    "record_recist_reads",
+    "record_screening",
+    "register_patient",
+    "schedule_visits",
+]
+
+
+def register_patient(store: Store, user: str, *, study_id: str, site_code: str,
+                     identifier: str, sex: str | None = None,
+                     birth_date: date | None = None) -> SavedRecord:
+    """Register a patient under the pseudonymous ``study_id``; the identifying ``identifier``
+    and birth date go to the key table, with the patient's pseudonymisation secret."""
+    from .study_imaging import date_shift_days, new_pseudonym_seed
+
+    with store.write(user) as session:
+        actor = session.info["actor"]
+        site = session.scalars(select(Site).where(Site.code == site_code)).first()
+        if site is None:
+            raise InvalidValueError(field="site", value=site_code,
+                                    expected="the code of a registered site")
+        if actor.site_id is not None and actor.site_id != site.id:
+            from hepar.store import PermissionDeniedError
+
+            raise PermissionDeniedError(field="site", value=site_code,
+                                        expected=f"the user's own site ({actor.username})")
+        if session.scalars(select(Patient.id).where(Patient.study_id == study_id)).first():
+            raise InvalidValueError(field="study_id", value=study_id,
+                                    expected="a study ID not used by another patient")
+        patient = Patient(study_id=study_id, site_id=site.id, sex=sex,
+                          birth_year=birth_date.year if birth_date else None, status="registered")
+        session.add(patient)
+        session.flush()
+        seed = new_pseudonym_seed()
+        session.add(PatientKey(patient_id=patient.id, identifier=identifier,
+                               birth_date=birth_date, pseudonym_seed=seed,
+                               date_shift_days=date_shift_days(seed)))
+        session.flush()
+        return saved(patient)
+
+
+def record_consent(store: Store, user: str, *, study_id: str, consented_on: date,
+                   form_version: str) -> SavedRecord:
+    """Record informed consent."""
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        row = Consent(patient_id=patient.id, consented_on=consented_on,
+                      form_version=form_version)
+        session.add(row)
+        session.flush()
+        return saved(row)
+
+
+def record_screening(store: Store, user: str, *, study_id: str, candidate: Candidate,
+                     protocol: str = "registry") -> SavedRecord:
+    """Evaluate ``candidate`` against the protocol and save the verdict, each criterion's
+    result (long format) and the attestations; the patient's status follows the verdict."""
+    rules = load_protocol(protocol)
+    result = evaluate_eligibility(candidate, rules)
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient, [("screening_date", candidate.screening_date)])
+        screening = Screening(patient_id=patient.id, screened_on=candidate.screening_date,
+                              protocol=protocol, eligible=to_text(result.eligible) or "",
+                              screen_failure_reasons="\n".join(result.screen_failure_reasons))
+        session.add(screening)
+        session.flush()
+        for criterion in result.criteria:
+            session.add(CriterionResultRow(
+                patient_id=patient.id, screening_id=screening.id, criterion=criterion.id,
+                verdict=to_text(criterion.verdict), value=criterion.value,
+                reason=criterion.reason))
+        for attestation in candidate.attestations:
+            session.add(Attestation(
+                patient_id=patient.id, screening_id=screening.id,
+                criterion=attestation.criterion, met=attestation.met,
+                attested_by=attestation.attested_by, attested_at=attestation.attested_at,
+                note=attestation.note))
+        status = ("eligible" if result.eligible is True else
+                  "screen failure" if result.eligible is False else "undecided")
+        if patient.status != status:
+            session.info["reason"] = f"eligibility evaluated at screening ({protocol})"
+            patient.status = status
+        session.flush()
+        return saved(screening)
+
+
+def record_lutetium_cycles(store: Store, user: str, *, study_id: str,
+                           candidate: Candidate) -> list[SavedRecord]:
+    """Save the prior 177Lu-dotatate cycles of ``candidate`` (history: may precede consent)."""
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        rows = [LutetiumCycleRow(patient_id=patient.id, cycle_number=number,
+                                 administered_on=cycle.administered_on,
+                                 activity_mbq=cycle.activity_mbq)
+                for number, cycle in enumerate(candidate.lutetium_cycles, start=1)]
+        session.add_all(rows)
+        session.flush()
+        return [saved(r) for r in rows]
+
+
+def schedule_visits(store: Store, user: str, *, study_id: str, treatment_date: date,
+                    performed: Mapping[str, date] | None = None,
+                    protocol: str = "registry") -> list[SavedRecord]:
+    """Plan the protocol's visits from the treatment date (each with its window) and record
+    the days the visits in ``performed`` (visit id -> day) took place."""
+    planned = plan_visits(load_protocol(protocol), treatment_date)
+    performed = dict(performed or {})
+    unknown = sorted(set(performed) - {v.id for v in planned})
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient,
+                            [(f"performed[{k}]", v) for k, v in performed.items()])
+        rows = [VisitRow(patient_id=patient.id, visit_code=v.id, planned_on=v.planned,
+                         earliest_on=v.earliest, latest_on=v.latest,
+                         performed_on=performed.get(v.id)) for v in planned]
+        # visits the site holds beyond the protocol's (e.g. 2- and 6-week checks)
+        rows += [VisitRow(patient_id=patient.id, visit_code=code, planned_on=performed[code],
+                          earliest_on=performed[code], latest_on=performed[code],
+                          performed_on=performed[code]) for code in unknown]
+        session.add_all(rows)
+        session.flush()
+        return [saved(r) for r in rows]
+
+
+def record_labs(store: Store, user: str, *, study_id: str, labs: Sequence[LabValue],
+                visit_code: str | None = None) -> list[SavedRecord]:
+    """Save lab values (one row each) in the reporting lab's unit with its reference range."""
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient,
+                            [(f"labs[{i}].sampled_on", lab.sampled_on)
+                             for i, lab in enumerate(labs)])
+        rows = [Lab(patient_id=patient.id, visit_code=visit_code, analyte=to_text(lab.analyte),
+                    value=lab.value, unit=to_text(lab.unit), lln=lab.lln, uln=lab.uln,
+                    sampled_on=lab.sampled_on) for lab in labs]
+        session.add_all(rows)
+        session.flush()
+        return [saved(r) for r in rows]
+
+
+def record_qol(store: Store, user: str, *, study_id: str, answers: QuestionnaireAnswers,
+               visit_code: str | None = None,
+               questionnaires: Sequence[str] = ("qlq-c30",)) -> SavedRecord:
+    """Save a questionnaire's answers (one row per item) and its scale scores."""
+    definitions = [load_questionnaire(name) for name in questionnaires]
+    known = {i for d in definitions for i in d.item_numbers}
+    scores = score_answers({k: v for k, v in answers.answers.items() if k in known}, definitions)
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient, [("completed_on", answers.completed_on)])
+        booklet = QolQuestionnaire(patient_id=patient.id, visit_code=visit_code,
+                                   completed_on=answers.completed_on)
+        session.add(booklet)
+        session.flush()
+        session.add_all(QolAnswer(patient_id=patient.id, questionnaire_id=booklet.id, item=item,
+                                  answer=value) for item, value in sorted(answers.answers.items()))
+        session.add_all(QolScore(patient_id=patient.id, questionnaire_id=booklet.id, scale=scale,
+                                 score=score) for scale, score in scores.flat().items())
+        session.flush()
+        return saved(booklet)
+
+
+def record_recist_reads(store: Store, user: str, *, study_id: str,
+                        reads: RecistReads) -> list[SavedRecord]:
+    """Save the baseline lesions and every time point read (one measurement row per lesion)."""
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient, [(f"timepoints[{i}].date", tp.date)
+                                               for i, tp in enumerate(reads.timepoints)])
+        lesions = {}
+        for lesion in reads.lesions:
+            row = LesionRow(patient_id=patient.id, lesion_code=lesion.id,
+                            role=to_text(lesion.role), organ=lesion.organ, nodal=lesion.nodal,
+                            in_treated_volume=lesion.in_treated_volume,
+                            slice_thickness_mm=lesion.slice_thickness_mm)
+            session.add(row)
+            lesions[lesion.id] = row
+        session.flush()
+        out = []
+        for tp in reads.timepoints:
+            read = RecistRead(
+                patient_id=patient.id, read_on=tp.date, new_lesions=to_text(tp.new_lesions),
+                new_lesions_in_treated_volume=to_text(tp.new_lesions_in_treated_volume))
+            session.add(read)
+            session.flush()
+            out.append(saved(read))
+            for code, value in {**tp.measurements_mm, **tp.non_target}.items():
+                if code not in lesions:
+                    raise InvalidValueError(field=f"timepoint {tp.date}: lesion", value=code,
+                                            expected=f"one of {sorted(lesions)}")
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                session.add(RecistMeasurement(
+                    patient_id=patient.id, read_id=read.id, lesion_id=lesions[code].id,
+                    diameter_mm=float(value) if number else None,
+                    code=None if number else to_text(value)))
+        session.flush()
+        return out
+
+
+def record_adverse_event(store: Store, user: str, *, study_id: str,
+                         event: AdverseEvent) -> SavedRecord:
+    """Save an adverse event; a serious one also gets its SAE report row with the deadline."""
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient, [("onset", event.onset)])
+        row = AdverseEventRow(
+            patient_id=patient.id, ae_code=event.id, term=event.term, grade=event.grade,
+            onset=event.onset, resolution=event.resolution, serious=event.serious,
+            seriousness_criteria=";".join(to_text(c) or "" for c in event.seriousness_criteria),
+            relatedness=to_text(event.relatedness), action_taken=to_text(event.action_taken))
+        session.add(row)
+        session.flush()
+        if event.serious and event.awareness_at is not None:
+            status = sae_report_status([event], now=event.reported_at or datetime.now(UTC))[0]
+            session.add(SaeReport(patient_id=patient.id, adverse_event_id=row.id,
+                                  awareness_at=status.awareness_at,
+                                  deadline_at=status.deadline, reported_at=status.reported_at))
+            session.flush()
+        return saved(row)
+
+
+def record_plan(store: Store, user: str, *, study_id: str, kind: str, planned_on: date,
+                activity_mbq: float, method: str, target_dose_gy: float | None = None,
+                lung_dose_gy: float | None = None) -> SavedRecord:
+    """Save a 166Ho activity plan (``kind``: scout or treatment)."""
+    if kind not in ("scout", "treatment"):
+        raise InvalidValueError(field="kind", value=kind, expected="'scout' or 'treatment'")
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient, [("planned_on", planned_on)])
+        row = Plan(patient_id=patient.id, kind=kind, planned_on=planned_on,
+                   activity_mbq=activity_mbq, method=method, target_dose_gy=target_dose_gy,
+                   lung_dose_gy=lung_dose_gy)
+        session.add(row)
+        session.flush()
+        return saved(row)
+
+
+def record_administration(store: Store, user: str, *, study_id: str, kind: str,
+                          administered_at: datetime, activity_mbq: float,
+                          plan_id: int | None = None) -> SavedRecord:
+    """Save an administered 166Ho activity."""
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        check_after_consent(session, patient, [("administered_at", administered_at.date())])
+        row = Administration(patient_id=patient.id, plan_id=plan_id, kind=kind,
+                             administered_at=administered_at, activity_mbq=activity_mbq)
+        session.add(row)
+        session.flush()
+        return saved(row)
+
+
+def record_processing_run(store: Store, user: str, *, study_id: str, kind: str,
+                          inputs_sha256: Mapping[str, str], parameters: Mapping[str, object],
+                          software_version: str, outputs: Mapping[str, object],
+                          started_at: datetime, finished_at: datetime | None = None
+                          ) -> SavedRecord:
+    """Save a reconstruction or dosimetry run: its inputs' SHA-256, parameters, version and
+    outputs (stored as canonical JSON)."""
+    if kind not in ("reconstruction", "dosimetry"):
+        raise InvalidValueError(field="kind", value=kind,
+                                expected="'reconstruction' or 'dosimetry'")
+    with store.write(user) as session:
+        patient = patient_for_write(session, session.info["actor"], study_id)
+        row = ProcessingRun(
+            patient_id=patient.id, kind=kind,
+            inputs_sha256=json.dumps(dict(inputs_sha256), sort_keys=True),
+            parameters=json.dumps(dict(parameters), sort_keys=True, default=str),
+            software_version=software_version,
+            outputs=json.dumps(dict(outputs), sort_keys=True, default=str),
+            started_at=started_at, finished_at=finished_at)
+        session.add(row)
+        session.flush()
+        return saved(row)

@@ -1,0 +1,198 @@
+"""The audit trail: an append-only, hash-chained row for every inserted, updated or deleted field.
+
+Installed as SQLAlchemy session events, so that no write through the ORM escapes it:
+
+* ``before_flush`` refuses a write without a user, by a role that may not write the table, without
+  a reason when a saved record changes, to a locked study, and every hard delete (clinical data is
+  soft-deleted: ``deleted_at`` is set, with a reason); on PostgreSQL it takes the chain's advisory
+  lock before the transaction's first write.
+* ``after_flush`` writes one audit row per changed field, in one multi-row insert, chained:
+
+  .. math:: h_n = \\mathrm{SHA256}(\\mathrm{json}(n, t_n, \\text{who}, \\text{role}, \\text{table},
+            \\text{record}, \\text{version}, \\text{field}, \\text{action}, \\text{old},
+            \\text{new}, \\text{reason}, h_{n-1})),\\qquad h_0 = 0^{64}
+
+  so that changing, inserting or removing any row breaks the chain from that row on
+  (:func:`hepar.store.verify_audit` recomputes it). Values are the canonical text of
+  :mod:`._codec`; those of the key tables are kept as SHA-256 digests only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from ._codec import digest_text, to_text
+from ._errors import (
+    AuditError,
+    PermissionDeniedError,
+    ReasonRequiredError,
+    StoreError,
+    StudyLockedError,
+)
+from ._models import AUDITED_MODELS, Audited, AuditEntry, Study
+from ._roles import KEY_TABLES, WRITERS, Role
+
+__all__ = ["GENESIS_HASH", "Actor", "chain_hash", "install_audit"]
+
+GENESIS_HASH = "0" * 64
+#: Any fixed 64-bit key: the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK_KEY = 0x48455041520001
+_SKIP = frozenset({"id", "version"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who writes: a user name, a role and the site the user belongs to (None: every site)."""
+
+    username: str
+    role: Role
+    site_id: int | None = None
+
+
+def chain_hash(row: dict[str, Any], prev_hash: str) -> str:
+    """The hash of an audit row (a dict of :class:`AuditEntry` columns) after ``prev_hash``."""
+    at = row["at"]
+    payload = [row["seq"], at if isinstance(at, str) else to_text(at), row["actor"], row["role"],
+               row["table_name"], row["record_id"], row["record_version"], row["field"],
+               row["action"], row["old_value"], row["new_value"], row["reason"], prev_hash]
+    blob = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _audited(objects: Any) -> list[Audited]:
+    return [obj for obj in objects if isinstance(obj, Audited)]
+
+
+def _actor(session: Session) -> Actor:
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor):
+        raise PermissionDeniedError(field="user", value=None,
+                                    expected="a named user for every write (Store.write(user))")
+    return actor
+
+
+def _check_lock(session: Session, dirty: list[Audited]) -> None:
+    with session.no_autoflush:
+        study = session.execute(select(Study.locked, Study.id)).first()
+    if study is None or not study.locked:
+        return
+    unlocking = (len(dirty) == 1 and isinstance(dirty[0], Study)
+                 and not session.new and dirty[0].locked is False)
+    if not unlocking:
+        raise StudyLockedError(field="study", value="locked",
+                               expected="an unlocked study for any write (unlock it first, "
+                                        "with a reason: hepar.services.study_admin.unlock_study)")
+
+
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get("importing"):
+        return
+    new, deleted = _audited(session.new), _audited(session.deleted)
+    dirty = [obj for obj in _audited(session.dirty) if session.is_modified(obj)]
+    if not (new or dirty or deleted):
+        return
+    actor = _actor(session)
+    if deleted:
+        raise StoreError(field=f"{deleted[0].__tablename__} record", value=deleted[0].id,
+                         expected="a soft delete (deleted_at with a reason): study data is "
+                                  "never hard-deleted")
+    for obj in (*new, *dirty):
+        table = obj.__tablename__
+        if actor.role not in WRITERS.get(table, frozenset()):
+            allowed = sorted(r.value for r in WRITERS.get(table, frozenset()))
+            raise PermissionDeniedError(field="role", value=actor.role.value,
+                                        expected=f"one of {allowed} to write {table}")
+    reason = session.info.get("reason")
+    if dirty and not (isinstance(reason, str) and reason.strip()):
+        obj = dirty[0]
+        raise ReasonRequiredError(field="reason", value=reason,
+                                  expected=f"a reason for changing saved record "
+                                           f"{obj.__tablename__}#{obj.id}")
+    _check_lock(session, dirty)
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("chain_locked"):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        session.info["chain_locked"] = True
+    session.info.setdefault("touched", []).extend(
+        (type(obj), obj.id, obj.version) for obj in dirty)
+
+
+def _changes(session: Session, obj: Audited, inserted: bool) -> list[tuple[str, Any, Any]]:
+    state = inspect(obj)
+    out = []
+    for column in obj.__table__.columns:
+        if column.key in _SKIP:
+            continue
+        history = state.attrs[column.key].history
+        if inserted:
+            value = getattr(obj, column.key)
+            if value is not None:
+                out.append((column.key, None, value))
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if to_text(old) != to_text(new):
+                out.append((column.key, old, new))
+    return out
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    if session.info.get("importing"):
+        return
+    order = {name: index for index, name in enumerate(AUDITED_MODELS)}
+    new = sorted(_audited(session.new), key=lambda o: (order[o.__tablename__], o.id))
+    dirty = sorted((o for o in _audited(session.dirty) if session.is_modified(o)),
+                   key=lambda o: (order[o.__tablename__], o.id))
+    if not (new or dirty):
+        return
+    actor = _actor(session)
+    reason = session.info.get("reason") or None
+    at = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for obj, inserted in [(o, True) for o in new] + [(o, False) for o in dirty]:
+        table = obj.__tablename__
+        keyed = table in KEY_TABLES
+        for field, old, value in _changes(session, obj, inserted):
+            old_text, new_text = to_text(old), to_text(value)
+            if keyed:
+                old_text, new_text = digest_text(old_text), digest_text(new_text)
+            action = "insert" if inserted else (
+                "delete" if field == "deleted_at" and value is not None else "update")
+            rows.append({"at": at, "actor": actor.username, "role": actor.role.value,
+                         "table_name": table, "record_id": obj.id,
+                         "record_version": obj.version, "field": field, "action": action,
+                         "old_value": old_text, "new_value": new_text,
+                         "reason": None if inserted else reason})
+    if not rows:
+        return
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    for row in rows:
+        seq += 1
+        row["seq"] = seq
+        row["prev_hash"] = prev
+        row["hash"] = prev = chain_hash(row, prev)
+    try:
+        session.execute(insert(AuditEntry), rows)
+    except Exception as error:  # the chain head moved under us: refuse rather than fork
+        raise AuditError(field="audit_log", value=f"row {rows[0]['seq']}",
+                         expected=f"the next row of the chain ({type(error).__name__})") from error
+
+
+def _after_end(session: Session, *args: Any) -> None:
+    session.info.pop("chain_locked", None)
+
+
+def install_audit(session_class: Any) -> None:
+    """Attach the audit events to ``session_class`` (a sessionmaker or Session subclass)."""
+    event.listen(session_class, "before_flush", _before_flush)
+    event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "after_commit", _after_end)
+    event.listen(session_class, "after_rollback", _after_end)
