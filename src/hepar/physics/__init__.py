@@ -31,6 +31,7 @@ from ._constants import (
     S_PER_H,
     SOFT_TISSUE_DENSITY_G_PER_ML,
 )
+from ._dead_time import HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ, HO166_DEAD_TIME_S
 from ._decay import (
     decay_constant_per_h,
     decay_factor,
@@ -55,6 +56,8 @@ __all__ = [
     "DEFAULT_CT_EFFECTIVE_ENERGY_KEV",
     "EV_PER_KEV",
     "HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ",
+    "HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ",
+    "HO166_DEAD_TIME_S",
     "J_PER_MEV",
     "KEV_PER_MEV",
     "MAX_ATTENUATION_ENERGY_KEV",
