@@ -22,7 +22,7 @@ broad background
     background-to-primary ratio in a reference window, for a source in air
     (:class:`BroadBackground`). These parameters are model choices, not published values: no
     published downscatter/bremsstrahlung fraction for the 81 keV window (nor for 177Lu in its
-    windows) was reached (Elschot et al., Med Phys 2013;40:112502 model the 166Ho background by
+    windows) was reached (Elschot et al., Med Phys 2013, model the 166Ho background by
     Monte Carlo; no figure from it could be read here), so they stay parameters. With them a 1.7 L
     liver phantom gives 2.7 cps/MBq per head in the 81 keV window, below the 8.1 cps/MBq Stella et
     al. (EJNMMI Phys 2021;8:22) measured at low activity (tests/phantoms, a strict xfail).
