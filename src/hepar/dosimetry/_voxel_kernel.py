@@ -42,7 +42,8 @@ _VALIDATION = {
     ElectronEmissions.ALL: (
         "177Lu: Lanconelli et al. 2012 beta self-dose S-values plus the conversion and Auger "
         "electrons (14.65 keV per decay, ICRP 107 via EJNMMI Phys 2020 Table 1), bracketed by "
-        "their escape from the voxel (ESTAR CSDA range); kernel energy = electron energy per decay"
+        "their escape from the voxel (ESTAR CSDA range); kernel energy = electron energy per "
+        "decay. 166Ho: all energy within the 8.7 mm maximum range of the EANM guideline"
     ),
 }
 #: Directions of the Fibonacci-sphere quadrature.
