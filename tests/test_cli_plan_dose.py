@@ -143,6 +143,9 @@ def test_dose_lutetium_multi_time_point_kernel(tmp_path, capsys):
                  "--liver-mask", str(mask), "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["tia_method"].startswith("voxel time-activity fit")
+    # the kernel the dose path uses, and what it was validated against, are in the summary
+    assert summary["kernel"]["emissions"] == "all"
+    assert "Lanconelli" in summary["kernel"]["validation"]
     (voi,) = summary["voi_time_activity"]
     assert voi["model"] == "mono" and voi["effective_half_life_h"] == pytest.approx(80.0)
     # centre of a large uniform region: kernel = local deposition; TIA = A0 / lambda (mono-exp)

@@ -193,8 +193,38 @@ def test_grade_1_of_a_decreased_term_needs_the_lln() -> None:
         grade_lab("Platelet count decreased", 120, "10^9/L")
 
 
-def test_every_reference_term_is_gradable() -> None:
-    assert len(LabTerm) == 12
+# CTCAE v4.03 (NCI, 2010), grade 3 of each laboratory term of REFERENCE.md, at a value just inside
+# the published grade-3 band: "increased" terms > 3 ULN (bilirubin), > 5 ULN (ALT, AST),
+# > 5 ULN (ALP, GGT), > 3 ULN (creatinine); "decreased" terms < 50 (platelets), < 2.0 (WBC),
+# < 1.0 (neutrophils), < 0.5 (lymphocytes) x 10^9/L; Hb < 8 g/dL; albumin < 2 g/dL.
+CTCAE_V403_GRADE_3 = [
+    ("Blood bilirubin increased", 3.1, "umol/L", {"uln": 1.0}),
+    ("Alanine aminotransferase increased", 5.1, "U/L", {"uln": 1.0}),
+    ("Aspartate aminotransferase increased", 5.1, "U/L", {"uln": 1.0}),
+    ("Alkaline phosphatase increased", 5.1, "U/L", {"uln": 1.0}),
+    ("GGT increased", 5.1, "U/L", {"uln": 1.0}),
+    ("Creatinine increased", 3.1, "umol/L", {"uln": 1.0}),
+    ("Platelet count decreased", 49.0, "10^9/L", {"lln": 150.0}),
+    ("White blood cell decreased", 1.9, "10^9/L", {"lln": 4.0}),
+    ("Neutrophil count decreased", 0.9, "10^9/L", {"lln": 2.0}),
+    ("Lymphocyte count decreased", 0.49, "10^9/L", {"lln": 1.0}),
+    ("Anemia", 7.9, "g/dL", {"lln": 12.0}),
+    ("Hypoalbuminemia", 1.9, "g/dL", {"lln": 3.5}),
+]
+
+
+@pytest.mark.parametrize(("term", "value", "unit", "limits"), CTCAE_V403_GRADE_3)
+def test_every_reference_term_grades_its_published_grade_3_band(
+    term: str, value: float, unit: str, limits: dict[str, float]
+) -> None:
+    """Each of the 12 laboratory terms of REFERENCE.md is graded by the CTCAE v4.03 table (a
+    value just inside grade 3 gives 3), and the enum holds exactly these terms."""
+    assert grade_lab(term, value, unit, **limits).grade == 3
+    assert LabTerm(term).value == term
+
+
+def test_the_enum_holds_only_the_reference_terms() -> None:
+    assert {t.value for t in LabTerm} == {row[0] for row in CTCAE_V403_GRADE_3}
 
 
 # ----------------------------------------------------------------------------- adverse events

@@ -50,11 +50,10 @@ def test_global_health_status_uses_the_seven_point_range() -> None:
 def test_extremes() -> None:
     best = score_answers({str(i): 1 for i in range(1, 29)} | {"29": 7, "30": 7}, C30)
     worst = score_answers({str(i): 4 for i in range(1, 29)} | {"29": 1, "30": 1}, C30)
-    for code, items in SCALES.items():
+    for code in SCALES:
         functional = code in {"PF2", "RF2", "EF", "CF", "SF", "QL2"}
         assert best.scores[code] == (100.0 if functional else 0.0), code
         assert worst.scores[code] == (0.0 if functional else 100.0), code
-        assert items
 
 
 @pytest.mark.parametrize(
@@ -200,10 +199,25 @@ def test_change_of_unscored_scales_is_unclassified() -> None:
     assert by_code["summary"].classification is ChangeClass.IMPROVED
 
 
-answer_sets = st.dictionaries(
-    st.integers(1, 30),
-    st.one_of(st.none(), st.integers(1, 4)),
-).map(lambda d: {str(k): (v if v is None or k < 29 else v + 3) for k, v in d.items()})
+def _answer(item: int) -> st.SearchStrategy[int | None]:
+    """An answer on the item's own scale (Scoring Manual, 3rd ed.: items 1-28 from 1 to 4, the
+    global health items 29-30 from 1 to 7, all seven values possible), or missing."""
+    return st.one_of(st.none(), st.integers(1, 7 if item >= 29 else 4))
+
+
+answer_sets = st.fixed_dictionaries(
+    {}, optional={str(item): _answer(item) for item in range(1, 31)}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 7), st.integers(1, 7))
+def test_global_health_is_linear_over_the_whole_seven_point_scale(q29: int, q30: int) -> None:
+    """QL2 = (mean(q29, q30) - 1) / 6 x 100 (EORTC QLQ-C30 Scoring Manual, 3rd ed.,
+    2001: RS = mean of the items, range 6, S = (RS - 1) / range x 100), for every
+    answer 1-7, including the low answers 1-3 that the former generator never drew."""
+    expected = ((q29 + q30) / 2 - 1) / 6 * 100
+    assert score_answers({"29": q29, "30": q30}, C30).scores["QL2"] == pytest.approx(expected)
 
 
 @settings(max_examples=150, deadline=None)

@@ -88,7 +88,6 @@ def test_scaling_all_diameters_leaves_the_responses_unchanged(
 def test_a_time_point_is_cr_only_when_all_disease_is_gone(data: dict[str, Any]) -> None:
     result = assess(data)
     for tp, read in zip(result.timepoints[1:], data["timepoints"][1:], strict=True):
-        assert tp.overall in set(Response)
         if tp.overall is Response.CR:
             targets = [les["id"] for les in data["lesions"] if les["role"] == "target"]
             assert all(read["measurements_mm"].get(t) == "gone" for t in targets)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phantom_helpers import nist_lead_mu_per_mm
 
 from hepar.errors import InvalidValueError
 from hepar.phantoms import (
@@ -54,19 +55,21 @@ def test_ho166_photopeak_sensitivity_is_the_analytic_collimator_efficiency_chain
     * f = the Gaussian energy response inside 74.925-87.075 keV, FWHM 9.9 % at 140 keV scaled
       as sqrt(E) (Cherry et al. ch. 13).
 
-    mu of lead (11.35 g/cm^3) and NaI (3.667 g/cm^3) straight from xraydb. Tolerance 0.5 %: the
-    code sums every ICRP 107 line (80.574 keV at 6.71 % vs 6.7 % here; the Er K X-rays at
-    48-57 keV add < 1e-7 of the total).
-    """
-    import xraydb
+    mu of lead from the NIST table (Hubbell & Seltzer, NISTIR 5632; 2.419 cm^2/g at 80 keV,
+    1.910 at 88.0 keV, log-log), not from the library the code uses. Crystal efficiency taken as 1:
+    iodine's mu/rho at 80 keV is above 2 cm^2/g (NIST), so mu h > 7 in 9.5 mm of NaI and
+    1 - exp(-mu h) > 0.999. Tolerance 0.5 %: the code sums every ICRP 107 line (80.574 keV at
+    6.71 % vs 6.7 % here; the Er K X-rays at 48-57 keV add < 1e-7 of the total).
 
+    No vendor figure for the medium-energy collimator could be reached (a Siemens or GE ME
+    datasheet sensitivity and resolution at 10 cm): this test checks the geometry formula chain
+    with external data only; the LEHR figures above are the vendor check of the same model.
+    """
     energy_kev, abundance = 80.574, 0.067
     d, t, length = 2.94, 1.14, 40.64
-    mu_lead_per_mm = xraydb.material_mu("Pb", energy_kev * 1e3, density=11.35) / 10.0
-    effective = length - 2.0 / mu_lead_per_mm
+    effective = length - 2.0 / nist_lead_mu_per_mm(energy_kev)
     geometric = 0.26**2 * (d / effective) ** 2 * d**2 / (d + t) ** 2
-    mu_nai_per_mm = xraydb.material_mu("NaI", energy_kev * 1e3, density=3.667) / 10.0
-    intrinsic = 1.0 - math.exp(-mu_nai_per_mm * 9.525)
+    intrinsic = 1.0
     sigma = 0.099 * math.sqrt(140.0 * energy_kev) / (2.0 * math.sqrt(2.0 * math.log(2.0)))
     window = 0.5 * (math.erf((81.0 * 1.075 - energy_kev) / (sigma * math.sqrt(2.0)))
                     - math.erf((81.0 * 0.925 - energy_kev) / (sigma * math.sqrt(2.0))))
@@ -95,13 +98,12 @@ def test_only_hepar_physics_talks_to_xraydb():
 
 
 def test_geometric_resolution_formula():
-    """Cherry, Sorenson & Phelps ch. 14: R_g = d (l_e + b) / l_e, l_e = l - 2/mu."""
-    import xraydb
-
-    mu = xraydb.material_mu("Pb", 140.5e3, density=11.35) / 10.0
-    effective = 24.05 - 2.0 / mu
+    """Cherry, Sorenson & Phelps ch. 14: R_g = d (l_e + b) / l_e, l_e = l - 2/mu, mu of lead
+    from the NIST table (Hubbell & Seltzer), not the code's library. Tolerance 0.1 %: a 1 %
+    difference in mu moves l_e by 0.03 %."""
+    effective = 24.05 - 2.0 / nist_lead_mu_per_mm(140.5)
     expected = 1.11 * (effective + 100.0) / effective
-    assert LEHR.geometric_fwhm_mm(100.0, energy_kev=140.5) == pytest.approx(expected, rel=1e-9)
+    assert LEHR.geometric_fwhm_mm(100.0, energy_kev=140.5) == pytest.approx(expected, rel=1e-3)
 
 
 def test_system_resolution_at_10_cm_matches_the_lehr_specification():
@@ -180,7 +182,9 @@ def test_broad_backgrounds_carry_the_crosstalk_between_isotopes():
 
 
 def test_dead_time_rate_is_the_published_alpha_for_ho166():
-    assert Camera().dead_time_rate_cps_per_mbq("Ho-166") == 8.1
+    # alpha 8.1 cps/MBq: low-activity photopeak rate of Stella et al., EJNMMI Phys 2021;8:22, as
+    # quoted in Adv Radiother Nucl Med 3(3) 2020 (REFERENCE.md); 1 % (two published digits)
+    assert Camera().dead_time_rate_cps_per_mbq("Ho-166") == pytest.approx(8.1, rel=0.01)
     assert Camera().dead_time_rate_cps_per_mbq("Lu-177") > 0
 
 

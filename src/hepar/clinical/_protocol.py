@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from hepar.clinical._base import Record
 from hepar.clinical._criteria import CriterionType, Rule
+from hepar.clinical._recist_records import RecistSettings
 from hepar.errors import InvalidValueError
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "PlanningLimits",
     "Prescription",
     "Protocol",
+    "RecistRules",
     "Visit",
 ]
 
@@ -121,6 +123,39 @@ class PlanningLimits(Record):
     source: str = ""
 
 
+class RecistRules(Record):
+    """How the study reads RECIST 1.1: every protocol file states both flags (no default).
+
+    Parameters
+    ----------
+    treated_volume_only
+        Assess only lesions in the treated liver volume (HEPAR PLUS primary endpoint, "objective
+        response ... in the treated liver volume", Braat et al., Lancet Oncol 2020).
+    confirmation
+        CR and PR need confirmation >= 4 weeks later for the best overall response (Eisenhauer et
+        al., Eur J Cancer 2009;45:228, section 4.6: required in non-randomised trials with response
+        as the primary endpoint).
+    source
+        Where the choice comes from.
+
+    Examples
+    --------
+    >>> rules = RecistRules(treated_volume_only=True, confirmation=True)
+    >>> rules.settings().treated_volume_only, rules.settings().min_confirmation_days
+    (True, 28)
+    """
+
+    treated_volume_only: bool
+    confirmation: bool
+    source: str = ""
+
+    def settings(self) -> RecistSettings:
+        """The :class:`RecistSettings` of this study (other settings at their RECIST defaults)."""
+        return RecistSettings(
+            treated_volume_only=self.treated_volume_only, confirmation=self.confirmation
+        )
+
+
 class Protocol(Record):
     """A version of the study protocol."""
 
@@ -134,6 +169,7 @@ class Protocol(Record):
     endpoints: list[Endpoint] = Field(default_factory=list)
     prescription: Prescription
     planning_limits: PlanningLimits
+    recist: RecistRules
 
     @model_validator(mode="after")
     def _check(self) -> Protocol:

@@ -102,11 +102,14 @@ def target_response(
 ) -> ComponentResponse:
     """Target lesion response at one time point (Eisenhauer 2009, section 4.3.1).
 
-    CR: every non-nodal target gone and every nodal target < 10 mm short axis. PD: sum >= 20 %
-    above the nadir and >= 5 mm more. PR: sum >= 30 % below baseline. SD otherwise. With a target
+    PD: sum >= 20 % above the nadir and >= 5 mm more. CR: every non-nodal target gone and every
+    nodal target < 10 mm short axis. PR: sum >= 30 % below baseline. SD otherwise. With a target
     not assessed, the response is NE unless the measured ones alone already prove PD.
 
-    CR is tested first: nodes that stay below 10 mm cannot make progression on their own.
+    PD is tested before CR: nodal targets keep their actual short axis in the sum even below
+    10 mm (section 4.3.1, note on lymph nodes; Appendix II), so nodes that grow but stay under
+    10 mm make PD when the sum rises by >= 20 % and >= 5 mm from the nadir. Testing CR first
+    would hide that progression.
     """
     missing = [lesion.id for lesion in targets if lesion.id not in measurements_mm]
     partial = sum(
@@ -142,15 +145,15 @@ def target_response(
         for lesion in targets
         if lesion.nodal and effective_mm(measurements_mm[lesion.id]) >= _NORMAL_NODE_MM
     ]
+    if is_progression(total, nadir_mm):
+        return ComponentResponse(
+            Response.PD, f"{vs}; >= +20 % and >= +5 mm from the nadir: PD", sum_mm=total
+        )
     if not non_nodal_left and not nodes_enlarged:
         return ComponentResponse(
             Response.CR,
             f"{vs}; all non-nodal targets gone and all nodes < 10 mm: CR",
             sum_mm=total,
-        )
-    if is_progression(total, nadir_mm):
-        return ComponentResponse(
-            Response.PD, f"{vs}; >= +20 % and >= +5 mm from the nadir: PD", sum_mm=total
         )
     if total <= (1.0 - _PR_FRACTION) * baseline_sum_mm + _EPS_MM:
         return ComponentResponse(
@@ -168,8 +171,10 @@ def non_target_response(
 ) -> ComponentResponse:
     """Non-target response at one time point (Eisenhauer 2009, section 4.3.2).
 
-    PD: unequivocal progression of any non-target; NE: any not assessed; CR: all absent (nodes
-    normal size, < 10 mm); NON-CR/NON-PD otherwise.
+    PD: unequivocal progression of any non-target; NE: any not assessed; CR: all absent, which
+    for a lymph node means non-pathological in size, short axis < 10 mm (section 4.3.2: "All lymph
+    nodes must be non-pathological in size (< 10 mm short axis)"): a nodal non-target still read
+    "present" (10 mm or more) keeps the response at NON-CR/NON-PD; NON-CR/NON-PD otherwise.
     """
     state_of = {
         lesion.id: states.get(lesion.id, NonTargetState.NOT_ASSESSED) for lesion in non_targets
@@ -183,11 +188,15 @@ def non_target_response(
     if unassessed:
         return ComponentResponse(Response.NE, f"not assessed: {', '.join(unassessed)}: NE")
     present = [k for k, v in state_of.items() if v is NonTargetState.PRESENT]
+    nodes = [lesion.id for lesion in non_targets if lesion.nodal]
     if not present:
-        return ComponentResponse(Response.CR, "all non-target lesions absent: CR")
-    return ComponentResponse(
-        Response.NON_CR_NON_PD, f"persisting: {', '.join(present)}: NON-CR/NON-PD"
-    )
+        normal = f" (nodes {', '.join(nodes)} < 10 mm short axis)" if nodes else ""
+        return ComponentResponse(Response.CR, f"all non-target lesions absent{normal}: CR")
+    enlarged = [k for k in present if k in nodes]
+    why = f"persisting: {', '.join(present)}"
+    if enlarged:
+        why += f" (node(s) {', '.join(enlarged)} still >= 10 mm short axis, section 4.3.2)"
+    return ComponentResponse(Response.NON_CR_NON_PD, f"{why}: NON-CR/NON-PD")
 
 
 def overall_response(

@@ -36,13 +36,21 @@ class Radiobiology:
         require_positive("repair_half_time_h", self.repair_half_time_h)
 
 
-#: Tumour: α/β = 10 Gy, T_rep = 1.5 h; values used for radioembolization BED by Cremonesi et al.,
-#: Front Oncol 2014;4:210 (verify against the source before clinical use).
-TUMOUR = Radiobiology(10.0, 1.5, "tumour; Cremonesi et al., Front Oncol 2014;4:210")
-#: Normal liver: α/β = 2.5 Gy (Dawson et al., Int J Radiat Oncol Biol Phys 2002;53:810), T_rep =
-#: 2.5 h, as used for radioembolization BED by Cremonesi et al., Front Oncol 2014;4:210.
+#: Radiobiological parameters used for BED in liver radioembolization: tumour α/β = 10 Gy with a
+#: repair half-time of 1.5 h, normal liver α/β = 2.5 Gy with 2.5 h. These are the values Strigari
+#: et al. (J Nucl Med 2010;51:1377, 90Y resin microspheres in HCC) took from the external-beam
+#: literature, and the ones the review of Cremonesi et al. (Front Oncol 2014;4:210, section on
+#: radiobiological models) reports for radioembolization; normal-liver α/β 2.5 Gy is also the
+#: value of Dawson et al. (Int J Radiat Oncol Biol Phys 2002;53:810). The tables of these papers
+#: could not be opened from here to quote a table and page: the numbers are the commonly cited
+#: ones, kept as parameters (:class:`Radiobiology`); a site states its own.
+TUMOUR = Radiobiology(
+    10.0, 1.5, "tumour; Strigari et al. J Nucl Med 2010;51:1377; Cremonesi et al. Front Oncol "
+    "2014;4:210"
+)
 NORMAL_LIVER = Radiobiology(
-    2.5, 2.5, "normal liver; Dawson et al. IJROBP 2002;53:810, Cremonesi et al. Front Oncol 2014"
+    2.5, 2.5, "normal liver; Dawson et al. IJROBP 2002;53:810, Strigari et al. J Nucl Med "
+    "2010;51:1377; Cremonesi et al. Front Oncol 2014;4:210"
 )
 
 
@@ -66,12 +74,17 @@ def bed_gy(
               2}{T_\\mathrm{eff}},
               \\;\\mu = \\frac{\\ln 2}{T_\\mathrm{rep}}
 
-    (Dale, Br J Radiol 1985;58:515, permanent implant; mono-exponential repair).
+    (Dale, Br J Radiol 1985;58:515, permanent implant; mono-exponential repair). Equivalently
+    :math:`G = T_\\mathrm{rep} / (T_\\mathrm{rep} + T_\\mathrm{eff})`, the form of Cremonesi et al.,
+    Front Oncol 2014;4:210.
 
     Examples
     --------
-    >>> round(float(bed_gy(60.0, effective_half_life_h=26.8, radiobiology=NORMAL_LIVER)), 2)
-    182.87
+    60 Gy of 166Ho (physical decay, 26.8 h) to normal liver (α/β 2.5 Gy, 2.5 h):
+    G = 2.5 / (2.5 + 26.8) = 0.0853, BED = 60 (1 + 0.0853 x 60 / 2.5) = 182.9 Gy.
+
+    >>> round(float(bed_gy(60.0, effective_half_life_h=26.8, radiobiology=NORMAL_LIVER)), 1)
+    182.9
     """
     dose = np.asarray(dose_gy, dtype=float)
     if dose.size and (not np.all(np.isfinite(dose)) or dose.min() < 0):

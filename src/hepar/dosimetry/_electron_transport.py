@@ -271,9 +271,18 @@ def radial_kernel(
 
     Examples
     --------
+    177Lu holds its ICRP 107 electron energy, 147.9 keV per decay (EJNMMI Phys 2020, Table 1),
+    and the shells hold exactly that energy:
+
     >>> k = radial_kernel("Lu-177")
-    >>> round(k.energy_per_decay_mev, 4), round(k.mean_radius_mm(1.0), 2)
-    (0.1479, 0.24)
+    >>> round(k.energy_per_decay_mev, 4), bool(abs(k.energy_mev.sum() - k.energy_per_decay_mev)
+    ...                                          < 1e-12)
+    (0.1479, True)
+
+    Denser tissue brings the energy closer (mass-thickness scaling, distances as 1/density):
+
+    >>> round(k.mean_radius_mm(1.0) / k.mean_radius_mm(1.06), 2)
+    1.06
     """
     try:
         which = ElectronEmissions(emissions)

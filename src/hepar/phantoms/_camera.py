@@ -17,6 +17,8 @@ from scipy.special import ndtr
 from hepar.errors import InvalidValueError
 from hepar.physics import (
     BQ_PER_MBQ,
+    HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ,
+    HO166_DEAD_TIME_S,
     MAX_ATTENUATION_ENERGY_KEV,
     MIN_ATTENUATION_ENERGY_KEV,
     PhotonLine,
@@ -35,10 +37,11 @@ __all__ = [
 ]
 
 #: Paralysable dead-time model of a dual-head camera imaging 166Ho, :math:`C = \\alpha A
-#: e^{-\\tau\\alpha A}`: alpha in cps/MBq and tau in s (Adv Radiother Nucl Med 3(3) 2020;
-#: REFERENCE.md). System dependent; 20 % loss near 0.7-0.9 GBq.
-DEAD_TIME_RATE_HO166_CPS_PER_MBQ = 8.1
-DEAD_TIME_S = 3.1e-5
+#: e^{-\\tau\\alpha A}`, alpha in cps/MBq and tau in s: the defaults of hepar.physics, tau fitted
+#: to the 20 % loss at 0.7 GBq of Stella et al., EJNMMI Phys 2021;8:22 (see
+#: hepar.physics._dead_time). System dependent: parameters of :class:`Camera`.
+DEAD_TIME_RATE_HO166_CPS_PER_MBQ = HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ
+DEAD_TIME_S = HO166_DEAD_TIME_S
 #: Energy of the reference for the intrinsic and energy resolution specifications.
 _REFERENCE_KEV = 140.0
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))

@@ -37,6 +37,7 @@ from ._constants import (
     S_PER_MIN,
     SOFT_TISSUE_DENSITY_G_PER_ML,
 )
+from ._dead_time import HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ, HO166_DEAD_TIME_S
 from ._decay import (
     decay_constant_per_h,
     decay_factor,
@@ -62,6 +63,8 @@ __all__ = [
     "EV_PER_KEV",
     "G_PER_KG",
     "HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ",
+    "HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ",
+    "HO166_DEAD_TIME_S",
     "HU_SCALE",
     "J_PER_MEV",
     "KEV_PER_MEV",

@@ -256,10 +256,13 @@ def compute_dose(
         dose = local_deposition_dose(tia, energy_per_decay_mev=energy, density=density)
         comment = f"{name} local deposition (EANM SOP)"
     else:
+        # all electrons (beta, conversion, Auger): the kernel whose shape carries every electron
+        # of the energy per decay; validated against Lanconelli 2012 + the conversion electrons
         kernel = voxel_kernel(name, reference.spacing_mm, density_g_per_ml=tissue_g_per_ml,
-                              energy_per_decay_mev=energy)
+                              emissions="all", energy_per_decay_mev=energy)
         dose = kernel_convolution_dose(tia, kernel, density=density)
-        kernel_info = {"shape": list(kernel.energy_fraction.shape), "source": kernel.source}
+        kernel_info = {"shape": list(kernel.energy_fraction.shape), "source": kernel.source,
+                       "emissions": kernel.emissions.value, "validation": kernel.validation}
         comment = f"{name} voxel-kernel convolution"
     step(DOSE_STEPS[3])
     summary: dict[str, Any] = {
