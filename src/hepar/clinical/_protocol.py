@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from hepar.clinical._base import Record, validate_record
 from hepar.clinical._criteria import CriterionType, Rule
+from hepar.clinical._plausibility import Plausibility
 from hepar.errors import FileFormatError, InvalidValueError
 
 __all__ = [
@@ -139,6 +140,7 @@ class Protocol(Record):
     endpoints: list[Endpoint] = Field(default_factory=list)
     prescription: Prescription
     planning_limits: PlanningLimits
+    plausibility: Plausibility = Field(default_factory=Plausibility)
 
     @model_validator(mode="after")
     def _check(self) -> Protocol:

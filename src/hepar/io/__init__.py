@@ -18,9 +18,11 @@ RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
 DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
 NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
+output folders                 :func:`check_output_folder`, :func:`atomic_output_folder`
 =============================  ===============================================================
 """
 
+from ._atomic_output import atomic_output_folder, check_output_folder, remove_on_failure
 from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
@@ -36,6 +38,8 @@ __all__ = [
     "FileDescription",
     "FileKind",
     "StudyInfo",
+    "atomic_output_folder",
+    "check_output_folder",
     "describe_path",
     "read_ct_series",
     "read_nifti",
@@ -44,6 +48,7 @@ __all__ = [
     "read_rtdose",
     "read_rtstruct",
     "read_seg",
+    "remove_on_failure",
     "write_ct_series",
     "write_nifti",
     "write_nm_projections",

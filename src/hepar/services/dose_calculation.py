@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from hepar.clinical import Protocol, load_protocol
+from hepar.clinical import Protocol, check_activity, load_protocol
 from hepar.dosimetry import (
     LUNG_DENSITY_G_PER_ML,
     TacModel,
@@ -40,9 +40,11 @@ from hepar.dosimetry import (
 )
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
+from hepar.io import check_output_folder
 from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, nuclide
 
 from .dose_biodistribution import biodistribution_naming_option
+from .dose_checks import check_dose_options
 from .dose_combined import combine_with_previous, read_summary
 from .dose_inputs import load_activity, load_ct_on_grid, load_masks, load_region
 from .dose_outputs import dvh_rows, write_outputs
@@ -55,7 +57,6 @@ DOSE_STEPS = (
 )
 #: Nuclides treated as permanent implants (physical decay only).
 PERMANENT_IMPLANTS = ("Ho-166",)
-METHODS = ("local", "kernel")
 
 
 def _tia(
@@ -192,6 +193,10 @@ def compute_dose(
     combine_with: Sequence[str | Path] = (),
     protocol: str | Path = "registry",
     progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+    unit: str | None = None,
+    frame_of_reference_uid: str | None = None,
+    like: str | Path | None = None,
 ) -> dict[str, Any]:
     """Compute a dose map and its tables, and write them to ``out``.
 
@@ -208,26 +213,29 @@ def compute_dose(
     ``voi_effective_half_life_h``, ``combined`` (with ``combine_with``: per VOI the deliveries,
     ``total_dose_gy``, ``total_bed_gy``, α/β and repair half-time used), ``max_dose_gy``,
     ``files``.
+
+    Every option and ``out`` (:func:`hepar.io.check_output_folder`: an existing folder only with
+    ``overwrite``, which replaces it whole) are checked before any image is read. ``unit``,
+    ``frame_of_reference_uid`` and ``like`` (a CT folder whose frame is taken) apply to NIfTI
+    SPECT files that do not store them (:func:`~hepar.services.dose_inputs.load_activity`).
     """
     step = progress or (lambda _name: None)
+    name = check_dose_options(
+        nuclide_name=nuclide_name, method=method, spect=spect, times_h=times_h,
+        tac_model=tac_model, effective_half_life_h=effective_half_life_h,
+        administered_activity_mbq=administered_activity_mbq,
+    )
+    check_output_folder(out, overwrite=overwrite)
     previous = [read_summary(path) for path in combine_with]
-    name = nuclide(nuclide_name).name
     study = load_protocol(protocol)
+    if administered_activity_mbq is not None:
+        check_activity(study.plausibility, administered_activity_mbq,
+                       field="administered_activity_mbq", protocol=study.name)
     tissue_g_per_ml = study.prescription.tissue_density_g_per_ml
     absorbed_mj_per_mbq, absorbed_source = _absorbed_energy(name, study)
-    if method not in METHODS:
-        raise InvalidValueError(field="method", value=method, expected=f"one of {list(METHODS)}")
-    if not spect:
-        raise InvalidValueError(field="spect", value=[], expected="at least one SPECT file")
-    if administered_activity_mbq is not None and not (
-        math.isfinite(administered_activity_mbq) and administered_activity_mbq > 0
-    ):
-        raise InvalidValueError(
-            field="administered_activity_mbq", value=administered_activity_mbq,
-            expected="the administered activity in MBq, > 0",
-        )
     step(DOSE_STEPS[0])
-    maps = [load_activity(path) for path in spect]
+    maps = [load_activity(path, frame_of_reference_uid=frame_of_reference_uid, unit=unit,
+                          like=like) for path in spect]
     reference = maps[0]
     named = load_masks(structures, reference) if structures is not None else {}
     liver = load_region(liver_mask, reference, name="liver") if liver_mask else named.pop(
@@ -327,5 +335,5 @@ def compute_dose(
             tables["biodistribution"] = rows
     step(DOSE_STEPS[4])
     summary["files"] = write_outputs(out, dose=dose, summary=summary, tables=tables,
-                                     dose_comment=comment)
+                                     dose_comment=comment, overwrite=overwrite)
     return summary
