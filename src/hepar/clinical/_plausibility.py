@@ -11,6 +11,7 @@ each one. The ``plausibility:`` section of a protocol file overrides them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from pydantic import Field, model_validator
@@ -160,9 +161,18 @@ def check_lab_date(settings: Plausibility, sampled_on: date, screening_date: dat
 
 
 def check_candidate(settings: Plausibility, candidate: Candidate, *,
-                    protocol: str | None = None) -> None:
+                    protocol: str | None = None, criteria: Collection[str] | None = None) -> None:
     """The plausibility checks of a candidate at screening: age (recorded and from the birth
-    date) and the dates of the laboratory results."""
+    date), the dates of the laboratory results and, with the protocol's ``criteria`` ids, that
+    every attestation is for one of them."""
+    if criteria is not None:
+        for index, attestation in enumerate(candidate.attestations):
+            if attestation.criterion not in criteria:
+                raise InvalidValueError(
+                    field=f"attestations[{index}].criterion", value=attestation.criterion,
+                    expected=f"a criterion of protocol {protocol or ''} "
+                    f"({', '.join(sorted(criteria))})",
+                )
     computed = None
     if candidate.birth_date is not None:
         day, born = candidate.screening_date, candidate.birth_date
