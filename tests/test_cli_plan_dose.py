@@ -71,7 +71,8 @@ def test_quick_plan_plain_summary_and_decay_to_administration(capsys):
 def test_plan_errors_are_one_line_with_status_2(capsys):
     assert main(["plan", "--treated-mass-kg", "0", "--json"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "error: treated_mass_kg = 0.0: expected a positive number"
+        "error: treated_mass_kg = 0.0: expected a treated liver mass from 0.05 to 5 kg (setting "
+        "plausibility.treated_mass_kg_min of protocol registry)"
     )
     assert main(["plan", "--json"]) == 2
     assert "--treated-mass-kg, or --spect" in capsys.readouterr().err

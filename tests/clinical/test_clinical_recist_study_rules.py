@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from hepar.clinical import RecistReads, Response, assess_recist, load_protocol, validate_record
+from hepar.clinical import RecistReads, Response, assess_recist, validate_record
+from hepar.io import load_protocol
 from hepar.errors import HeparError
 
 

@@ -4,8 +4,19 @@ Each sub-command lives in its own module ``hepar.cli.cmd_<name>`` that defines
 ``register(app: typer.Typer) -> None``; the modules are found here, so adding a command never means
 editing a shared file. Commands are thin: they parse options, call ``hepar.services`` and print.
 
-A :class:`hepar.errors.HeparError` (the user's own mistake) is printed as one line on stderr and the
-process exits with status 2; no traceback is shown for it.
+The error contract (README.md, "Errors and exit status") is kept in ONE place, :func:`main`, through
+:func:`hepar.cli._errors.report`:
+
+- a user's mistake (a :class:`hepar.errors.HeparError`, an option Typer/Click cannot parse, a file
+  pydicom, nibabel or YAML cannot read, a path that cannot be read or written) prints one line
+  ``error: ...`` on stderr and exits with status 2, never a traceback;
+- anything else is an internal error: one line naming the exception and the log file that holds
+  the traceback, exit status 1;
+- SIGTERM and SIGINT stop the command through the normal unwinding, so that half-written outputs
+  are removed (:mod:`hepar.io._atomic_output`); exit status 128 + signal number.
+
+Importing this module imports none of numpy, scipy, pydicom, nibabel or SimpleITK: every command
+imports what it needs inside its function, so ``hepar --version`` answers at once.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ import sys
 import typer
 
 from hepar import __version__
-from hepar.errors import HeparError
+from hepar.cli._errors import report, terminate_on_signals
 
 __all__ = ["app", "main"]
 
@@ -57,22 +68,17 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status (2 for a user error).
+    """Run the command line; return the exit status.
 
-    Usage errors (a missing argument, a bad option value, an unknown command) are reported by
-    Typer/Click itself in standalone mode: a usage line and exit status 2, never a traceback.
+    0: done; 2: the user's mistake (one ``error:`` line on stderr); 1: an internal error (one line
+    naming the log file with the traceback); 128 + N: stopped by signal N (SIGTERM, SIGINT).
     """
-    try:
-        app(args=argv, prog_name="hepar", standalone_mode=True)
-    except HeparError as error:
-        typer.echo(f"error: {error}", err=True)
-        return 2
-    except SystemExit as done:
-        if done.code is None or isinstance(done.code, int):
-            return int(done.code or 0)
-        typer.echo(str(done.code), err=True)
-        return 1
-    return 0
+    with terminate_on_signals():
+        try:
+            result = app(args=argv, prog_name="hepar", standalone_mode=False)
+        except BaseException as error:
+            return report(error)
+    return result if isinstance(result, int) else 0
 
 
 def entry_point() -> None:

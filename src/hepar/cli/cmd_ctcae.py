@@ -11,9 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hepar.cli._output import echo_json
 from hepar.errors import InvalidValueError
-from hepar.services import to_json
-from hepar.services.clinical_ctcae import adverse_event_summary_file, grade_lab_value
 
 
 def register(app: typer.Typer) -> None:
@@ -37,9 +36,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
     ) -> None:
         """Grade a laboratory value (0-4) by CTCAE v4.03."""
+        from hepar.services.clinical_ctcae import grade_lab_value
+
         result = grade_lab_value(term, value, unit, uln=uln, lln=lln, baseline=baseline)
         if as_json:
-            typer.echo(to_json(result))
+            echo_json(result)
             return
         console = Console()
         console.print(f"[bold]{result['term']}: grade {result['grade']}[/bold]")
@@ -54,17 +55,21 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     ) -> None:
         """Worst grade per patient and term; serious adverse events and overdue reports."""
+        from hepar.services.clinical_ctcae import adverse_event_summary_file
+
         moment = None
         if now is not None:
             try:
                 moment = datetime.fromisoformat(now)
             except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
                 raise InvalidValueError(
                     field="--now", value=now, expected="an ISO 8601 time with a UTC offset"
-                ) from None
+                )
         result = adverse_event_summary_file(events, now=moment)
         if as_json:
-            typer.echo(to_json(result))
+            echo_json(result)
             return
         console = Console()
         worst = Table("patient", "term", "worst grade", "events", title="worst grades")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from hepar.cli._output import echo_json
 
 
 def _print_summary(console: Console, summary: dict[str, Any], out: Path) -> None:
@@ -59,8 +60,13 @@ def register(app: typer.Typer) -> None:
                            ] = False,
     ) -> None:
         """Run the demo study: simulate, screen, plan, dose and follow up one virtual patient."""
+        from hepar.io import check_output_folder, remove_on_failure
+        from hepar.phantoms import check_seed, preset
         from hepar.services.demo_study import DEMO_STEPS, run_demo
 
+        check_seed(seed)
+        preset(preset_name)
+        check_output_folder(out, overwrite=overwrite)
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
@@ -74,10 +80,11 @@ def register(app: typer.Typer) -> None:
                 seen.append(message)
                 bar.update(task, description=message)
 
-            summary = run_demo(out, seed=seed, preset_name=preset_name, overwrite=overwrite,
-                               progress=advance)
+            with remove_on_failure(out):
+                summary = run_demo(out, seed=seed, preset_name=preset_name,
+                                   overwrite=overwrite, progress=advance)
             bar.update(task, completed=len(DEMO_STEPS), description="done")
         if as_json:
-            typer.echo(json.dumps(summary, indent=2, default=str))
+            echo_json(summary)
         else:
             _print_summary(Console(), summary, out)

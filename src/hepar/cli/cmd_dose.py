@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hepar.services.dose_calculation import DOSE_STEPS, compute_dose
+from hepar.cli._output import echo_json
 
 
 def register(app: typer.Typer) -> None:
@@ -56,8 +55,21 @@ def register(app: typer.Typer) -> None:
             help="Protocol version (registry, paper-v6) or file: tissue density and the 166Ho "
             "absorbed energy per MBq.")] = "registry",
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        overwrite: Annotated[bool, typer.Option(
+            "--overwrite", help="Replace an existing, non-empty --out folder whole.")] = False,
+        unit: Annotated[str | None, typer.Option(
+            help="Unit of a NIfTI SPECT that does not store one (Bq/mL); refused otherwise.")
+        ] = None,
+        frame_of_reference: Annotated[str | None, typer.Option(
+            "--frame-of-reference", help="FrameOfReferenceUID of a NIfTI SPECT that stores none "
+            "(to use it with a DICOM CT).")] = None,
+        like: Annotated[Path | None, typer.Option(
+            help="A DICOM image or series (the CT) whose frame of reference a NIfTI SPECT that "
+            "stores none lies in.")] = None,
     ) -> None:
         """Compute the absorbed dose and write RT Dose, NIfTI, JSON and CSV tables to --out."""
+        from hepar.services.dose_calculation import DOSE_STEPS, compute_dose
+
         console = Console(stderr=True)
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -76,10 +88,12 @@ def register(app: typer.Typer) -> None:
                 effective_half_life_h=effective_half_life_h,
                 administered_activity_mbq=administered_activity_mbq,
                 combine_with=combine_with or [], protocol=protocol, progress=advance,
+                overwrite=overwrite, unit=unit, frame_of_reference_uid=frame_of_reference,
+                like=like,
             )
             progress.update(task, completed=len(DOSE_STEPS), description="done")
         if as_json:
-            typer.echo(json.dumps(summary, indent=2, default=str))
+            echo_json(summary)
             return
         typer.echo(f"{summary['nuclide']} dose ({summary['method']}, {summary['tia_method']}): "
                    f"maximum {summary['max_dose_gy']:.1f} Gy")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from hepar.cli._output import echo_json
 
 _LABELS = (
     ("path", "path"),
@@ -76,6 +77,6 @@ def register(app: typer.Typer) -> None:
 
         record = describe(path, series_uid=series)
         if as_json:
-            typer.echo(json.dumps(record, indent=2))
+            echo_json(record)
         else:
             _print_table(record)

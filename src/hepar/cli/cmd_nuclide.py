@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from hepar.cli._output import echo_json
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
         record = nuclide_record(name)
         if as_json:
-            typer.echo(json.dumps(record, indent=2))
+            echo_json(record)
             return
         console = Console()
         console.print(f"[bold]{record['name']}[/bold]  half-life {record['half_life_h']:g} h")

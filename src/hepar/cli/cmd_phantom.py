@@ -11,12 +11,12 @@ A cohort with its screening log (OUT_DIR/<patient id>/ per enrolled patient)::
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from hepar.cli._output import echo_json
 from hepar.errors import InvalidValueError
 
 
@@ -55,8 +55,16 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
     ) -> None:
         """Write virtual patients: CT series, NM projections, true VOIs (SEG), truth.json."""
+        from hepar.io import check_output_folder
+        from hepar.phantoms import check_seed, preset
         from hepar.services.phantom_cohort import write_cohort
         from hepar.services.phantom_patient import write_virtual_patient
+
+        check_seed(seed)
+        preset(preset_name)
+        if cohort is not None and cohort < 1:
+            raise InvalidValueError(field="--cohort", value=cohort, expected="at least 1 patient")
+        check_output_folder(out_dir, option="OUT_DIR")
 
         def progress(message: str) -> None:
             if not quiet and not as_json:
@@ -67,7 +75,7 @@ def register(app: typer.Typer) -> None:
                                           progress=progress)
             summary = _patient_summary(truth, out_dir)
             if as_json:
-                typer.echo(json.dumps(summary, indent=2))
+                echo_json(summary)
                 return
             typer.echo(f"{summary['patient_id']} (seed {seed}, {summary['preset']}) written to "
                        f"{out_dir}")
@@ -77,12 +85,10 @@ def register(app: typer.Typer) -> None:
                            f"{scan['acquisition_start']} -> {scan['projections']}, {scan['ct']}")
             typer.echo(f"  ground truth: {out_dir / 'truth.json'}")
             return
-        if cohort < 1:
-            raise InvalidValueError(field="--cohort", value=cohort, expected="at least 1 patient")
         result = write_cohort(out_dir, n_enrolled=cohort, seed=seed, preset_name=preset_name,
                               protocol=protocol, progress=progress)
         if as_json:
-            typer.echo(json.dumps({**result, "folder": str(out_dir)}, indent=2))
+            echo_json({**result, "folder": str(out_dir)})
             return
         typer.echo(f"cohort of {result['enrolled']} enrolled virtual patients and "
                    f"{result['screen_failures']} screen failures written to {out_dir}")

@@ -13,7 +13,6 @@ From a scout SPECT (Bq/mL) and the treated-liver mask::
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
+from hepar.cli._output import json_text
 from hepar.errors import InvalidValueError
-from hepar.services.planning import image_plan, quick_plan
 
 
 def _time(value: str | None, field: str) -> datetime | None:
@@ -142,8 +141,19 @@ def register(app: typer.Typer) -> None:
             help="NAME=MASK: an injection position and its perfused-territory mask (NIfTI); "
             "repeat for each position to split the activity by perfused mass.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        unit: Annotated[str | None, typer.Option(
+            help="Unit of a NIfTI SPECT that does not store one (Bq/mL); refused otherwise.")
+        ] = None,
+        frame_of_reference: Annotated[str | None, typer.Option(
+            "--frame-of-reference", help="FrameOfReferenceUID of a NIfTI SPECT that stores none "
+            "(to use it with a DICOM CT).")] = None,
+        like: Annotated[Path | None, typer.Option(
+            help="A DICOM image or series (the CT) whose frame of reference a NIfTI SPECT that "
+            "stores none lies in.")] = None,
     ) -> None:
         """Plan the 166Ho activity and check lung dose and liver dose against the protocol."""
+        from hepar.services.planning import image_plan, quick_plan
+
         times = {
             "calibration_time": _time(calibration_time, "calibration_time"),
             "administration_time": _time(administration_time, "administration_time"),
@@ -159,6 +169,12 @@ def register(app: typer.Typer) -> None:
                 expected="either --treated-mass-kg or images (--spect, --liver-mask), not both",
             )
         injections = _injections(injection)
+        if treated_mass_kg is not None and (unit or frame_of_reference or like):
+            raise InvalidValueError(
+                field="unit" if unit else "frame_of_reference" if frame_of_reference else "like",
+                value=unit or frame_of_reference or str(like),
+                expected="--spect (these options describe a NIfTI SPECT)",
+            )
         if treated_mass_kg is not None:
             if injections:
                 raise InvalidValueError(
@@ -176,11 +192,12 @@ def register(app: typer.Typer) -> None:
                 target_dose_gy=target_dose_gy, lung_shunt_fraction=lsf,
                 lung_mass_kg=lung_mass_kg, protocol=protocol,
                 scout_activity_mbq=scout_activity_mbq, scout_time_h=scout_time_h,
-                injections=injections, **times,
+                injections=injections, unit=unit, frame_of_reference_uid=frame_of_reference,
+                like=like, **times,
             )
         else:
             raise InvalidValueError(
                 field="plan", value=None,
                 expected="--treated-mass-kg, or --spect with --liver-mask (or --structures)",
             )
-        typer.echo(json.dumps(record, indent=2) if as_json else _summary(record))
+        typer.echo(json_text(record) if as_json else _summary(record))

@@ -3,6 +3,7 @@ EORTC QLQ-C30 (and site-supplied modules) scoring."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services import to_json
-from hepar.services.clinical_qol import qol_change_files, score_answers_file
+from hepar.cli._output import echo_json
+from hepar.errors import InvalidValueError
 
 _DEFINITION_HELP = (
     "Extra scale-definition file (YAML, e.g. the site's licensed QLQ-GI.NET21); may be repeated."
@@ -35,9 +36,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """Score QLQ-C30 scales (0-100) and the summary score; null where not scorable."""
+        from hepar.services.clinical_qol import score_answers_file
+
         scores = score_answers_file(answers, definition or [])
         if as_json:
-            typer.echo(to_json(scores))
+            echo_json(scores)
             return
         table = Table("scale", "score (0-100)", title="EORTC scores")
         for code, value in scores.items():
@@ -57,11 +60,16 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """Change of every scale from baseline, classified improved / stable / deteriorated."""
+        from hepar.services.clinical_qol import qol_change_files
+
+        if not (math.isfinite(threshold) and 0 < threshold <= 100):
+            raise InvalidValueError(field="--threshold", value=threshold,
+                                    expected="points of change > 0 and <= 100 (scores are 0-100)")
         result = qol_change_files(
             baseline, follow_up, definition or [], threshold_points=threshold
         )
         if as_json:
-            typer.echo(to_json(result))
+            echo_json(result)
             return
         table = Table("scale", "baseline", "follow-up", "change", "classification",
                       title=f"change from baseline (>= {threshold:g} points)")

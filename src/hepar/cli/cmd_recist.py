@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services import to_json
-from hepar.services.clinical_recist import assess_reads_file
+from hepar.cli._output import echo_json
 
 
 def _pct(value: float | None) -> str:
@@ -28,9 +27,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """Assess RECIST 1.1 responses of one patient's reads (first time point = baseline)."""
+        from hepar.services.clinical_recist import assess_reads_file
+
         result = assess_reads_file(reads)
         if as_json:
-            typer.echo(to_json(result))
+            echo_json(result)
             return
         console = Console()
         table = Table(title="RECIST 1.1")

@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepar.services import to_json
-from hepar.services.clinical_screen import screen_candidate_file
+from hepar.cli._output import echo_json
 
 _VERDICT_STYLE = {
     "met": "green",
@@ -32,9 +31,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """Evaluate every inclusion and exclusion criterion of the protocol on a candidate."""
+        from hepar.services.clinical_screen import screen_candidate_file
+
         result = screen_candidate_file(candidate, protocol)
         if as_json:
-            typer.echo(to_json(result))
+            echo_json(result)
             return
         console = Console()
         title = f"screening {result['candidate']}"

@@ -5,7 +5,9 @@ are read by :func:`hepar.io.load_protocol` and :func:`hepar.io.load_questionnair
 
 - protocol: :class:`Protocol` (shipped versions ``"registry"``, ``"paper-v6"``) with
   its criteria, visit schedule (:func:`plan_visits`), endpoints, :class:`Prescription` and
-  :class:`PlanningLimits` (read by the dosimetry);
+  :class:`PlanningLimits` (read by the dosimetry) and :class:`Plausibility` (ranges that refuse
+  absurd input: :func:`check_treated_mass`, :func:`check_activity`,
+  :func:`check_calibration_interval`, :func:`check_candidate`);
 - eligibility: :func:`evaluate_eligibility` of a :class:`Candidate`, :func:`screening_log`;
 - RECIST 1.1: :func:`assess_recist` of :class:`RecistReads`, :func:`measurability`;
 - EORTC QLQ-C30 (and site-supplied modules): :class:`Questionnaire`, :func:`score_answers`,
@@ -46,6 +48,13 @@ from hepar.clinical._eligibility import (
 )
 from hepar.clinical._labs import LabValue
 from hepar.clinical._mdrd import body_surface_area_dubois_m2, egfr_mdrd_ml_min_1_73m2
+from hepar.clinical._plausibility import (
+    Plausibility,
+    check_activity,
+    check_calibration_interval,
+    check_candidate,
+    check_treated_mass,
+)
 from hepar.clinical._protocol import (
     DEFAULT_PROTOCOL,
     Criterion,
@@ -126,6 +135,7 @@ __all__ = [
     "NonTargetState",
     "PlannedVisit",
     "PlanningLimits",
+    "Plausibility",
     "Prescription",
     "Protocol",
     "QolScores",
@@ -156,7 +166,11 @@ __all__ = [
     "assess_recist",
     "best_overall_response",
     "body_surface_area_dubois_m2",
+    "check_activity",
+    "check_calibration_interval",
+    "check_candidate",
     "check_target_selection",
+    "check_treated_mass",
     "convert_lab_value",
     "egfr_mdrd_ml_min_1_73m2",
     "evaluate_eligibility",

@@ -7,7 +7,7 @@ import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from hepar.clinical._base import LenientEnum, Record, register_aliases
 from hepar.clinical._labs import LabValue
@@ -116,10 +116,10 @@ class AdverseEvent(Record):
     id: str = Field(min_length=1)
     patient_id: str = Field(min_length=1)
     term: str = Field(min_length=1)
-    grade: int = Field(ge=1, le=5)
+    grade: StrictInt = Field(ge=1, le=5)
     onset: date
     resolution: date | None = None
-    serious: bool = False
+    serious: StrictBool = False
     seriousness_criteria: list[SeriousnessCriterion] = Field(default_factory=list)
     relatedness: Relatedness
     action_taken: ActionTaken = ActionTaken.NONE
@@ -138,6 +138,17 @@ class AdverseEvent(Record):
                 field="resolution",
                 value=self.resolution.isoformat(),
                 expected=f"a date on or after the onset ({self.onset.isoformat()})",
+            )
+        if self.grade == 5 and not self.serious:
+            raise InvalidValueError(
+                field="serious", value=self.serious,
+                expected="true for a grade 5 event (death is a seriousness criterion, ICH E2A)",
+            )
+        if self.awareness_at is not None and self.awareness_at.date() < self.onset:
+            raise InvalidValueError(
+                field="awareness_at", value=self.awareness_at.isoformat(),
+                expected=f"a time on or after the onset ({self.onset.isoformat()}); the site "
+                "cannot be aware of an event before it began",
             )
         if self.serious and not self.seriousness_criteria:
             raise InvalidValueError(

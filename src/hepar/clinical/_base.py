@@ -74,9 +74,16 @@ class LenientEnum(StrEnum):
 
 
 class Record(BaseModel):
-    """Base of every clinical record: immutable, unknown fields rejected."""
+    """Base of every clinical record: immutable, unknown fields rejected, no NaN or infinity in a
+    number (JSON has none; a record holding one would give a wrong answer or invalid output).
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    Numbers, yes/no fields and counts of the records are declared strict where a person would be
+    surprised by a conversion (``true`` is not WHO status 1, ``"42"`` is not 42 mm): pydantic's
+    ``StrictInt``, ``StrictFloat`` (an integer is still a float) and ``StrictBool``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
 
 R = TypeVar("R", bound=BaseModel)

@@ -6,9 +6,17 @@ store and by ``hepar screen CANDIDATE.json``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from hepar.clinical._base import LenientEnum, Record, register_aliases, require_unique_ids
 from hepar.clinical._labs import LabValue
@@ -33,7 +41,7 @@ class LutetiumCycle(Record):
     """One cycle of 177Lu-dotatate before 166Ho radioembolization."""
 
     administered_on: date
-    activity_mbq: float | None = Field(default=None, gt=0)
+    activity_mbq: StrictFloat | None = Field(default=None, gt=0)
 
 
 class Attestation(Record):
@@ -55,7 +63,7 @@ class Attestation(Record):
     """
 
     criterion: str = Field(min_length=1)
-    met: bool
+    met: StrictBool
     attested_by: str = Field(min_length=1)
     attested_at: AwareDatetime
     note: str = ""
@@ -66,11 +74,11 @@ class BaselineLesion(Record):
 
     id: str = Field(min_length=1)
     organ: str = Field(min_length=1)
-    diameter_mm: float = Field(ge=0)
-    nodal: bool = False
+    diameter_mm: StrictFloat = Field(ge=0)
+    nodal: StrictBool = False
     method: ImagingMethod = ImagingMethod.CT
-    slice_thickness_mm: float | None = Field(default=None, gt=0)
-    locally_treated: bool = False
+    slice_thickness_mm: StrictFloat | None = Field(default=None, gt=0)
+    locally_treated: StrictBool = False
 
     @field_validator("organ")
     @classmethod
@@ -124,23 +132,33 @@ class Candidate(Record):
     treatment_date: date | None = None
     sex: Sex | None = None
     birth_date: date | None = None
-    age_years: float | None = Field(default=None, ge=0, le=130)
-    weight_kg: float | None = Field(default=None, gt=0, le=500)
-    height_cm: float | None = Field(default=None, gt=0, le=300)
-    black: bool = False
-    who_performance_status: int | None = Field(default=None, ge=0, le=5)
-    unresolved_toxicity_grade: int | None = Field(default=None, ge=0, le=5)
-    liver_tumour_involvement_pct: float | None = Field(default=None, ge=0, le=100)
+    age_years: StrictFloat | None = Field(default=None, ge=0, le=130)
+    weight_kg: StrictFloat | None = Field(default=None, gt=0, le=500)
+    height_cm: StrictFloat | None = Field(default=None, gt=0, le=300)
+    black: StrictBool = False
+    who_performance_status: StrictInt | None = Field(default=None, ge=0, le=5)
+    unresolved_toxicity_grade: StrictInt | None = Field(default=None, ge=0, le=5)
+    liver_tumour_involvement_pct: StrictFloat | None = Field(default=None, ge=0, le=100)
     labs: list[LabValue] = Field(default_factory=list)
     lesions: list[BaselineLesion] = Field(default_factory=list)
     lutetium_cycles: list[LutetiumCycle] = Field(default_factory=list)
     events: dict[str, date | None] = Field(default_factory=dict)
-    facts: dict[str, bool] = Field(default_factory=dict)
+    facts: dict[str, StrictBool] = Field(default_factory=dict)
     attestations: list[Attestation] = Field(default_factory=list)
 
     @field_validator("events", "facts")
     @classmethod
     def _normalise_keys(cls, values: dict[str, object]) -> dict[str, object]:
+        keys: dict[str, str] = {}
+        for name in values:
+            key = _key(name)
+            if key in keys:
+                raise InvalidValueError(
+                    field=name, value=name,
+                    expected=f"one entry per name ({keys[key]!r} is the same after normalising "
+                    "case, spaces and underscores)",
+                )
+            keys[key] = name
         return {_key(name): value for name, value in values.items()}
 
     @model_validator(mode="after")
@@ -153,7 +171,67 @@ class Candidate(Record):
                 value=self.birth_date.isoformat(),
                 expected=f"a date before the screening date ({self.screening_date.isoformat()})",
             )
+        self._check_time_order()
+        self._check_labs()
+        self._check_attestations()
+        if self.sex is Sex.MALE and self.fact("pregnant"):
+            raise InvalidValueError(field="facts.pregnant", value=True,
+                                    expected="false or absent for a male candidate")
         return self
+
+    def _check_time_order(self) -> None:
+        """Treatment on or after screening, every 177Lu cycle before the 166Ho treatment."""
+        if self.treatment_date is not None and self.treatment_date < self.screening_date:
+            raise InvalidValueError(
+                field="treatment_date", value=self.treatment_date.isoformat(),
+                expected=f"a date on or after the screening date "
+                f"({self.screening_date.isoformat()})",
+            )
+        born = self.birth_date
+        for index, cycle in enumerate(self.lutetium_cycles):
+            if self.treatment_date is not None and cycle.administered_on >= self.treatment_date:
+                raise InvalidValueError(
+                    field=f"lutetium_cycles[{index}].administered_on",
+                    value=cycle.administered_on.isoformat(),
+                    expected="a date before the 166Ho treatment "
+                    f"({self.treatment_date.isoformat()}); 177Lu-dotatate cycles come first",
+                )
+            if born is not None and cycle.administered_on < born:
+                raise InvalidValueError(
+                    field=f"lutetium_cycles[{index}].administered_on",
+                    value=cycle.administered_on.isoformat(),
+                    expected=f"a date after the birth date ({born.isoformat()})",
+                )
+
+    def _check_labs(self) -> None:
+        """No two different results of one analyte on the same day (or both undated)."""
+        seen: dict[tuple[Analyte, date | None], LabValue] = {}
+        for index, lab in enumerate(self.labs):
+            key = (lab.analyte, lab.sampled_on)
+            earlier = seen.get(key)
+            if earlier is not None and earlier != lab:
+                when = lab.sampled_on.isoformat() if lab.sampled_on else "undated"
+                raise InvalidValueError(
+                    field=f"labs[{index}]", value=f"{lab.analyte.value} {lab.describe()} ({when})",
+                    expected=f"one result per analyte and day (also {earlier.describe()}); give "
+                    "sampled_on to tell them apart or remove one",
+                )
+            seen[key] = lab
+
+    def _check_attestations(self) -> None:
+        """No criterion attested both met and not met at the same moment (a later attestation
+        corrects an earlier one: :meth:`attestation_for` takes the latest)."""
+        verdicts: dict[tuple[str, datetime], bool] = {}
+        for index, attestation in enumerate(self.attestations):
+            key = (attestation.criterion, attestation.attested_at)
+            earlier = verdicts.setdefault(key, attestation.met)
+            if earlier != attestation.met:
+                raise InvalidValueError(
+                    field=f"attestations[{index}].met", value=attestation.met,
+                    expected=f"{earlier}, as attested for {attestation.criterion} at the same time "
+                    f"({attestation.attested_at.isoformat()}); one verdict per criterion and "
+                    "moment",
+                )
 
     def age_on(self, day: date) -> float | None:
         """Age in completed years on ``day`` (from the birth date), else ``age_years``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import StrictFloat, ValidationInfo, field_validator, model_validator
 
 from hepar.clinical._base import Record
 from hepar.clinical._units import Analyte, LabUnit, check_unit, convert_lab_value
@@ -48,10 +48,10 @@ class LabValue(Record):
     """
 
     analyte: Analyte
-    value: float
+    value: StrictFloat
     unit: LabUnit
-    lln: float | None = None
-    uln: float | None = None
+    lln: StrictFloat | None = None
+    uln: StrictFloat | None = None
     sampled_on: date | None = None
 
     @field_validator("value")

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from hepar.clinical._base import Record
 from hepar.clinical._criteria import CriterionType, Rule
+from hepar.clinical._plausibility import Plausibility
 from hepar.clinical._recist_records import RecistSettings
 from hepar.errors import InvalidValueError
 
@@ -170,6 +171,7 @@ class Protocol(Record):
     prescription: Prescription
     planning_limits: PlanningLimits
     recist: RecistRules
+    plausibility: Plausibility = Field(default_factory=Plausibility)
 
     @model_validator(mode="after")
     def _check(self) -> Protocol:

@@ -15,6 +15,8 @@ and a scale is scored when at least half of its items are answered (the half-ite
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -163,13 +165,23 @@ def _checked_answers(
     answers: Mapping[Any, Any], questionnaires: Sequence[Questionnaire]
 ) -> dict[int, int]:
     checked: dict[int, int] = {}
+    seen: dict[int, Any] = {}
     for key, answer in answers.items():
-        try:
+        if isinstance(key, int) and not isinstance(key, bool):
+            item = key
+        elif isinstance(key, str) and re.fullmatch(r"[0-9]+", key):
             item = int(key)
-        except (TypeError, ValueError):
+        else:
             raise InvalidValueError(
-                field="item", value=key, expected="an item number (1, 2, ...)"
-            ) from None
+                field="item", value=key,
+                expected='an item number written with digits only ("1", "2", ...; no spaces)',
+            )
+        if item in seen:
+            raise InvalidValueError(
+                field=f"item {key}", value=key,
+                expected=f"one answer per item (item {item} is also given as {seen[item]!r})",
+            )
+        seen[item] = key
         owner = next((q for q in questionnaires if q.item_range(item) is not None), None)
         if owner is None:
             known = "; ".join(
@@ -184,7 +196,8 @@ def _checked_answers(
         if answer is None:
             continue
         low, high = owner.item_range(item) or (0, 0)
-        if isinstance(answer, bool) or not isinstance(answer, int | float) or answer != int(answer):
+        if (isinstance(answer, bool) or not isinstance(answer, int | float)
+                or not math.isfinite(answer) or answer != int(answer)):
             raise InvalidValueError(
                 field=f"item {item}",
                 value=answer,

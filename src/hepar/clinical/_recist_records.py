@@ -13,7 +13,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from hepar.clinical._base import LenientEnum, Record, register_aliases, require_unique_ids
 from hepar.errors import InvalidValueError
@@ -92,10 +100,7 @@ def _measurement(value: object) -> object:
         try:
             return MeasurementCode(value)
         except ValueError:
-            try:
-                number = float(value)
-            except ValueError:
-                number = None
+            number = None  # strict: "42" is not 42 mm (a diameter is a JSON number)
     if number is None or not math.isfinite(number) or number < 0:
         hint = " (leave the lesion out when it was not assessed)" if value is None else ""
         raise InvalidValueError(
@@ -154,10 +159,10 @@ class Lesion(Record):
     id: str = Field(min_length=1)
     role: LesionRole
     organ: str = Field(min_length=1)
-    nodal: bool = False
-    in_treated_volume: bool | None = None
+    nodal: StrictBool = False
+    in_treated_volume: StrictBool | None = None
     method: ImagingMethod = ImagingMethod.CT
-    slice_thickness_mm: float | None = Field(default=None, gt=0)
+    slice_thickness_mm: StrictFloat | None = Field(default=None, gt=0)
 
     @field_validator("organ")
     @classmethod
@@ -229,13 +234,13 @@ class RecistSettings(Record):
         not given.
     """
 
-    confirmation: bool = False
-    min_confirmation_days: int = Field(default=28, ge=0)
-    min_sd_days: int = Field(default=42, ge=0)
-    treated_volume_only: bool = False
-    not_evaluable_as_progression: bool = False
-    max_targets: int = Field(default=5, ge=1)
-    max_targets_per_organ: int = Field(default=2, ge=1)
+    confirmation: StrictBool = False
+    min_confirmation_days: StrictInt = Field(default=28, ge=0)
+    min_sd_days: StrictInt = Field(default=42, ge=0)
+    treated_volume_only: StrictBool = False
+    not_evaluable_as_progression: StrictBool = False
+    max_targets: StrictInt = Field(default=5, ge=1)
+    max_targets_per_organ: StrictInt = Field(default=2, ge=1)
     reference_date: date | None = None
 
 

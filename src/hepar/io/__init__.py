@@ -20,9 +20,11 @@ NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
 study protocol (YAML)          :func:`load_protocol`, :func:`protocol_names`
 questionnaire scales (YAML)    :func:`load_questionnaire`
+output folders                 :func:`check_output_folder`, :func:`atomic_output_folder`
 =============================  ===============================================================
 """
 
+from ._atomic_output import atomic_output_folder, check_output_folder, remove_on_failure
 from ._definitions import load_protocol, load_questionnaire, protocol_names
 from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
@@ -39,6 +41,8 @@ __all__ = [
     "FileDescription",
     "FileKind",
     "StudyInfo",
+    "atomic_output_folder",
+    "check_output_folder",
     "describe_path",
     "load_protocol",
     "load_questionnaire",
@@ -50,6 +54,7 @@ __all__ = [
     "read_rtdose",
     "read_rtstruct",
     "read_seg",
+    "remove_on_failure",
     "write_ct_series",
     "write_nifti",
     "write_nm_projections",

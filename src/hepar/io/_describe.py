@@ -28,11 +28,11 @@ from hepar.errors import DicomFormatError, HeparWarning, InvalidValueError
 from hepar.imaging import Volume, VolumeUnit
 from hepar.spect import EnergyWindow
 
-from ._dicom_common import Notes, orientation_from_iop, read_dataset
+from ._dicom_common import Notes, check_pixel_data, orientation_from_iop, read_dataset
 from ._dicom_nm_recon import read_nm_reconstruction
 from ._dicom_series import dicom_files, scan_series
 from ._dicom_time import dicom_datetime
-from ._nifti import load_nifti_header
+from ._nifti import load_nifti_header, read_nifti_data
 from ._nm_common import NM_IMAGE_STORAGE_RETIRED, nm_image_type
 from ._nm_projections_read import read_nm_projections
 from ._rtdose import read_rtdose
@@ -127,6 +127,8 @@ def _start(dataset: Dataset, source: str) -> str | None:
 
 def _describe_series(folder: Path, series_uid: str | None) -> FileDescription:
     stack = scan_series(folder, series_uid=series_uid, stop_before_pixels=True)
+    for file in stack.paths:  # with their pixels: a truncated slice is refused, not described
+        read_dataset(file)
     first = stack.datasets[0]
     grid = Volume(np.zeros((1, 1, 1)), stack.affine, VolumeUnit.FRACTION, "1")
     facts = _volume_facts(grid)
@@ -204,7 +206,17 @@ def _describe_rtstruct(path: Path, dataset: Dataset) -> FileDescription:
 def _describe_seg(path: Path) -> FileDescription:
     import highdicom as hd  # imported here: 0.3 s that the rest of hepar should not pay
 
-    segmentation = hd.seg.segread(str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            segmentation = hd.seg.segread(str(path))
+        check_pixel_data(segmentation, str(path))
+    except DicomFormatError:
+        raise
+    except Exception as error:  # truncated or corrupt files raise many different errors
+        raise DicomFormatError(field="file", value=type(error).__name__,
+                               expected="a readable DICOM Segmentation (SEG) file",
+                               source=str(path)) from error
     facts = _header_facts(segmentation)
     description = FileDescription(
         path=str(path), kind=FileKind.SEG, unit=VolumeUnit.FRACTION.value,
@@ -241,12 +253,14 @@ def _describe_dicom_file(path: Path) -> FileDescription:
     if sop_class == SegmentationStorage:
         return _describe_seg(path)
     if dataset.get("Rows") and dataset.get("Columns"):
+        read_dataset(path)  # with its pixels: a truncated slice is refused, not described
         return _describe_image(path, dataset)
     return FileDescription(path=str(path), kind=FileKind.DICOM, **_header_facts(dataset))
 
 
 def _describe_nifti(path: Path) -> FileDescription:
     header = load_nifti_header(path)
+    read_nifti_data(header, str(path))  # a truncated or corrupt file is refused, not described
     grid = Volume(np.zeros((1, 1, 1)), header.affine_lps, VolumeUnit.FRACTION, "1")
     facts = _volume_facts(grid)
     facts.update(shape=list(header.shape), unit=header.stored.get("unit"),

@@ -28,6 +28,7 @@ from hepar.errors import DicomFormatError, GeometryError, HeparWarning, InvalidV
 __all__ = [
     "ORIENTATION_TOLERANCE",
     "Notes",
+    "check_pixel_data",
     "fmt_ds",
     "fmt_ds_list",
     "orientation_from_iop",
@@ -95,6 +96,41 @@ def strictly(function: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
+def check_pixel_data(dataset: Dataset, source: str) -> None:
+    """Refuse a data set whose native (uncompressed) Pixel Data holds fewer bytes than Rows x
+    Columns x frames x samples x BitsAllocated / 8: a truncated file (pydicom reads what is there
+    without complaint). Encapsulated (compressed) pixel data are left to the decoder.
+
+    Raises
+    ------
+    DicomFormatError
+        Naming the file, the bytes found and the bytes expected.
+    """
+    if "PixelData" not in dataset:
+        return
+    syntax = getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is not None and getattr(syntax, "is_compressed", False):
+        return
+    try:
+        rows, columns = int(dataset.Rows), int(dataset.Columns)
+        bits = int(dataset.BitsAllocated)
+        frames = int(dataset.get("NumberOfFrames", 1) or 1)
+        samples = int(dataset.get("SamplesPerPixel", 1) or 1)
+    except (AttributeError, TypeError, ValueError) as error:
+        raise DicomFormatError(
+            field="Rows/Columns/BitsAllocated", value=type(error).__name__,
+            expected="the image pixel module of a data set with Pixel Data", source=source,
+        ) from error
+    expected = (rows * columns * frames * samples * bits + 7) // 8
+    found = len(dataset.PixelData or b"")
+    if found < expected:
+        raise DicomFormatError(
+            field="PixelData", value=f"{found} bytes",
+            expected=f"{expected} bytes ({frames} frame(s) of {rows} x {columns} x {bits} bits); "
+            "the file is truncated or corrupt", source=source,
+        )
+
+
 def read_dataset(path: str | Path, *, stop_before_pixels: bool = False) -> Dataset:
     """Read one DICOM file, leniently.
 
@@ -112,9 +148,14 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool = False) -> Datas
             field="path", value=str(path), expected="an existing DICOM file", source=str(path)
         )
     try:
-        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+        dataset = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+        if not stop_before_pixels:
+            check_pixel_data(dataset, str(path))
+        return dataset
     except InvalidDicomError:
         pass
+    except DicomFormatError:
+        raise
     except Exception as error:  # truncated or corrupt files raise many different errors
         raise DicomFormatError(
             field="file", value=type(error).__name__, expected="a readable DICOM file",
@@ -133,6 +174,8 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool = False) -> Datas
             expected="a DICOM file (PS3.10 'DICM' prefix or a data set with a SOP Class UID)",
             source=str(path),
         )
+    if not stop_before_pixels:
+        check_pixel_data(dataset, str(path))
     return dataset
 
 

@@ -32,7 +32,7 @@ from hepar.imaging import Volume, VolumeUnit, new_frame_of_reference_uid
 
 from ._dicom_common import Notes
 
-__all__ = ["NiftiHeader", "load_nifti_header", "read_nifti", "write_nifti"]
+__all__ = ["NiftiHeader", "load_nifti_header", "read_nifti", "read_nifti_data", "write_nifti"]
 
 _LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 _SWAP_IK = np.array([[0.0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]])
@@ -181,6 +181,23 @@ def load_nifti_header(path: str | Path) -> NiftiHeader:
     return NiftiHeader(image, (nz, ny, nx), affine, stored, notes)
 
 
+def read_nifti_data(header: NiftiHeader, source: str) -> NDArray[Any]:
+    """The voxel values of an opened NIfTI file, indexed ``(i, j, k)``.
+
+    Raises
+    ------
+    FileFormatError
+        The data cannot be read (a truncated or corrupt file: nibabel and zlib raise many
+        different errors), naming the file.
+    """
+    try:
+        return np.asanyarray(header.image.dataobj).reshape(header.shape[::-1])
+    except Exception as error:
+        raise FileFormatError(field="data", value=type(error).__name__,
+                              expected="a complete NIfTI image (the voxel data cannot be read: "
+                              "truncated or corrupt file)", source=source) from error
+
+
 def _unit(value: VolumeUnit | str, field: str, source: str) -> VolumeUnit:
     try:
         return VolumeUnit(value)
@@ -223,8 +240,7 @@ def read_nifti(
     source = str(path)
     header = load_nifti_header(path)
     notes, stored = header.notes, header.stored
-    nx_ny_nz = header.shape[::-1]
-    data = np.asanyarray(header.image.dataobj).reshape(nx_ny_nz)
+    data = read_nifti_data(header, source)
     stored_unit = _unit(str(stored["unit"]), "descrip", source) if "unit" in stored else None
     given = _unit(unit, "unit", source) if unit is not None else None
     if given is None and stored_unit is None:

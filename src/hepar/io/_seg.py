@@ -23,7 +23,7 @@ from hepar import __version__
 from hepar.errors import DicomFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 
-from ._dicom_common import fmt_ds, fmt_ds_list, strictly
+from ._dicom_common import check_pixel_data, fmt_ds, fmt_ds_list, strictly
 from ._dicom_time import format_dicom_datetime, format_timezone_offset, require_aware
 from ._dicom_uids import derived_uid, sop_instance_uid
 from ._dicom_write import StudyInfo, save_atomically
@@ -266,6 +266,9 @@ def read_seg(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             segmentation = hd.seg.segread(source)
+        check_pixel_data(segmentation, source)
+    except DicomFormatError:
+        raise
     except Exception as error:
         raise DicomFormatError(field="file", value=type(error).__name__,
                                expected="a DICOM Segmentation (SEG) file",

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hepar.dosimetry import Regions, resolve_regions
-from hepar.errors import InvalidValueError
+from hepar.errors import GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 from hepar.io import (
     FileKind,
@@ -34,23 +34,59 @@ def _is_nifti(path: Path) -> bool:
     return path.name.endswith(".nii") or path.name.endswith(".nii.gz")
 
 
-def _nifti(path: Path, unit: VolumeUnit, frame: str | None) -> Volume:
+def _nifti(path: Path, unit: VolumeUnit | str | None, frame: str | None) -> Volume:
     stored = describe_path(path).frame_of_reference_uid
     return read_nifti(path, unit=unit, frame_of_reference_uid=stored or frame)
 
 
+def _frame_of(like: str | Path) -> str:
+    """The frame of reference of the image ``like`` (a CT folder or file): ``--like``."""
+    frame = describe_path(Path(like)).frame_of_reference_uid
+    if not frame:
+        raise InvalidValueError(field="like", value=str(like),
+                                expected="a DICOM image or series that has a FrameOfReferenceUID")
+    return frame
+
+
 def load_activity(
-    path: str | Path, *, frame_of_reference_uid: str | None = None, option: str = "spect"
+    path: str | Path, *, frame_of_reference_uid: str | None = None, option: str = "spect",
+    unit: str | None = None, like: str | Path | None = None,
 ) -> Volume:
     """An activity map in Bq/mL from a NIfTI or NM RECON TOMO file.
 
-    A map with negative or non-finite voxels is refused here, with the file, the option it was
-    given with (``option``) and the minimum, before any dosimetry turns it into another quantity.
+    A NIfTI file that does not store its unit needs ``unit`` (``--unit``; ``"Bq/mL"``), one that
+    does not store a frame of reference takes ``frame_of_reference_uid`` or the frame of the
+    image ``like`` (``--frame-of-reference``, ``--like CT_DIR``). A map with negative or
+    non-finite voxels is refused here, with the file, the option it was given with (``option``)
+    and the minimum, before any dosimetry turns it into another quantity.
     """
     source = Path(path)
+    if frame_of_reference_uid is not None and like is not None:
+        raise InvalidValueError(field="like", value=str(like),
+                                expected="either --frame-of-reference or --like, not both")
+    frame = _frame_of(like) if like is not None else frame_of_reference_uid
     if _is_nifti(source):
-        volume = _nifti(source, VolumeUnit.BQ_PER_ML, frame_of_reference_uid)
+        stored = describe_path(source)
+        if unit is None and stored.unit is None:
+            raise InvalidValueError(
+                field="unit", value=None, source=str(source),
+                expected="a NIfTI that stores its unit, or --unit Bq/mL to state it",
+            )
+        if stored.frame_of_reference_uid and frame and stored.frame_of_reference_uid != frame:
+            raise InvalidValueError(
+                field="frame_of_reference", value=frame, source=str(source),
+                expected=f"the frame the file stores ({stored.frame_of_reference_uid}), or no "
+                "--frame-of-reference/--like",
+            )
+        volume = _nifti(source, unit, frame)
     else:
+        if unit is not None or frame is not None:
+            raise InvalidValueError(
+                field="unit" if unit is not None else "frame_of_reference", source=str(source),
+                value=unit if unit is not None else frame,
+                expected="no --unit/--frame-of-reference/--like for a DICOM SPECT (it stores "
+                "both)",
+            )
         volume = read_nm_reconstruction(source)
     if volume.unit is not VolumeUnit.BQ_PER_ML:
         raise InvalidValueError(
@@ -84,6 +120,12 @@ def load_ct_on_grid(path: str | Path, reference: Volume) -> Volume:
         ct = _nifti(source, VolumeUnit.HU, reference.frame_of_reference_uid)
     else:
         ct = read_ct_series(source)
+    if ct.frame_of_reference_uid != reference.frame_of_reference_uid:
+        raise GeometryError(
+            field="ct", value=ct.frame_of_reference_uid, source=str(source),
+            expected=f"the SPECT's frame of reference ({reference.frame_of_reference_uid}); for a "
+            "NIfTI SPECT that stores no frame, give --like CT_DIR or --frame-of-reference UID",
+        )
     return ct if ct.same_grid(reference) else resample_to(ct, reference, method="linear")
 
 
@@ -100,10 +142,24 @@ def load_region(path: str | Path, reference: Volume, *, name: str) -> Mask:
         (mask,) = masks.values()
         return Mask(name, mask.grid)
     volume = _nifti(source, VolumeUnit.FRACTION, reference.frame_of_reference_uid)
+    values = np.asarray(volume.array, dtype=float)
+    if not np.isfinite(values).all() or values.min(initial=0.0) < 0 or values.max(
+            initial=0.0) > 1:
+        raise InvalidValueError(
+            field=name, value=str(source),
+            expected="a mask of occupancies from 0 to 1 (no NaN, no negative values)",
+        )
     mask = Mask(name, volume)
-    return mask if volume.same_grid(reference) else resample_to(
+    mask = mask if volume.same_grid(reference) else resample_to(
         mask, reference, method="fractional"
     )
+    if not float(np.asarray(mask.fraction).sum()) > 0:
+        raise InvalidValueError(
+            field=name, value=str(source),
+            expected="a mask with at least one voxel inside the SPECT's field of view (this one "
+            "is empty there)",
+        )
+    return mask
 
 
 def load_masks(

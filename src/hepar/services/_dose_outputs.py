@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hepar.dosimetry import DoseVolumeHistogram
 from hepar.imaging import Volume
-from hepar.io import write_nifti, write_rtdose
+from hepar.io import atomic_output_folder, write_nifti, write_rtdose
 
 __all__ = ["DoseOutputs", "dvh_rows", "write_outputs"]
 
@@ -70,13 +67,13 @@ def write_outputs(
     summary: Mapping[str, Any],
     tables: Mapping[str, Sequence[Mapping[str, Any]]],
     dose_comment: str,
+    overwrite: bool = False,
 ) -> dict[str, str]:
-    """Write everything into a temporary folder next to ``out``, then move it in place; a failure
-    leaves ``out`` as it was. Returns the written files by role."""
+    """Write everything into a staging folder beside ``out``, then move it in place
+    (:func:`hepar.io.atomic_output_folder`): a failure leaves ``out`` as it was, and with
+    ``overwrite`` an existing ``out`` is replaced whole. Returns the written files by role."""
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with atomic_output_folder(target, overwrite=overwrite) as staging:
         write_rtdose(dose, staging / DoseOutputs["rt_dose"], dose_comment=dose_comment[:10240])
         write_nifti(dose, staging / DoseOutputs["nifti"])
         written = {"rt_dose": DoseOutputs["rt_dose"], "nifti": DoseOutputs["nifti"]}
@@ -87,11 +84,6 @@ def write_outputs(
         written["summary"] = DoseOutputs["summary"]
         record = {**summary, "files": dict(written)}
         (staging / DoseOutputs["summary"]).write_text(
-            json.dumps(record, indent=2, default=str), encoding="utf-8"
+            json.dumps(record, indent=2, default=str, allow_nan=False), encoding="utf-8"
         )
-        target.mkdir(parents=True, exist_ok=True)
-        for name in written.values():
-            os.replace(staging / name, target / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return {role: str(target / name) for role, name in written.items()}

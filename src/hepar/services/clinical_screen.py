@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import Candidate, EligibilityResult, evaluate_eligibility
+from hepar.clinical import Candidate, EligibilityResult, check_candidate, evaluate_eligibility
 from hepar.io import load_protocol
 from hepar.services._clinical_input import read_record
 
@@ -15,8 +15,12 @@ __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]
 def screen_candidate(
     candidate: Candidate, protocol: str | Path = "registry"
 ) -> EligibilityResult:
-    """Evaluate every criterion of ``protocol`` (name or file) on ``candidate``."""
-    return evaluate_eligibility(candidate, load_protocol(protocol))
+    """Evaluate every criterion of ``protocol`` (name or file) on ``candidate``, after the
+    protocol's plausibility checks (:func:`hepar.clinical.check_candidate`)."""
+    study = load_protocol(protocol)
+    check_candidate(study.plausibility, candidate, protocol=study.name,
+                    criteria=[criterion.id for criterion in study.criteria])
+    return evaluate_eligibility(candidate, study)
 
 
 def screening_json(result: EligibilityResult) -> dict[str, Any]:

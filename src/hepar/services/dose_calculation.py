@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from hepar.clinical import Protocol
+from hepar.clinical import Protocol, check_activity
 from hepar.dosimetry import (
     LUNG_DENSITY_G_PER_ML,
     TacModel,
@@ -42,10 +42,11 @@ from hepar.dosimetry import (
 )
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
-from hepar.io import load_protocol
+from hepar.io import check_output_folder, load_protocol
 from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, nuclide
 
 from ._dose_biodistribution import biodistribution_naming_option
+from ._dose_checks import check_dose_options
 from ._dose_combined import combine_with_previous, read_summary
 from ._dose_inputs import load_activity, load_ct_on_grid, load_regions
 from ._dose_outputs import dvh_rows, write_outputs
@@ -58,7 +59,6 @@ DOSE_STEPS = (
 )
 #: Nuclides treated as permanent implants (physical decay only).
 _PERMANENT_IMPLANTS = ("Ho-166",)
-_METHODS = ("local", "kernel")
 #: Reference administration time for a scan given as hours after administration (only the
 #: difference of the two times enters the time-integrated activity).
 _ADMINISTRATION = datetime(2000, 1, 1, tzinfo=UTC)
@@ -200,6 +200,10 @@ def compute_dose(
     combine_with: Sequence[str | Path] = (),
     protocol: str | Path = "registry",
     progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+    unit: str | None = None,
+    frame_of_reference_uid: str | None = None,
+    like: str | Path | None = None,
 ) -> dict[str, Any]:
     """Compute a dose map and its tables, and write them to ``out``.
 
@@ -216,26 +220,29 @@ def compute_dose(
     ``voi_effective_half_life_h``, ``combined`` (with ``combine_with``: per VOI the deliveries,
     ``total_dose_gy``, ``total_bed_gy``, α/β and repair half-time used), ``max_dose_gy``,
     ``files``.
+
+    Every option and ``out`` (:func:`hepar.io.check_output_folder`: an existing folder only with
+    ``overwrite``, which replaces it whole) are checked before any image is read. ``unit``,
+    ``frame_of_reference_uid`` and ``like`` (a CT folder whose frame is taken) apply to NIfTI
+    SPECT files that do not store them (:func:`~hepar.services._dose_inputs.load_activity`).
     """
     step = progress or (lambda _name: None)
+    name = check_dose_options(
+        nuclide_name=nuclide_name, method=method, spect=spect, times_h=times_h,
+        tac_model=tac_model, effective_half_life_h=effective_half_life_h,
+        administered_activity_mbq=administered_activity_mbq,
+    )
+    check_output_folder(out, overwrite=overwrite)
     previous = [read_summary(path) for path in combine_with]
-    name = nuclide(nuclide_name).name
     study = load_protocol(protocol)
+    if administered_activity_mbq is not None:
+        check_activity(study.plausibility, administered_activity_mbq,
+                       field="administered_activity_mbq", protocol=study.name)
     tissue_g_per_ml = study.prescription.tissue_density_g_per_ml
     absorbed_mj_per_mbq, absorbed_source = _absorbed_energy(name, study)
-    if method not in _METHODS:
-        raise InvalidValueError(field="method", value=method, expected=f"one of {list(_METHODS)}")
-    if not spect:
-        raise InvalidValueError(field="spect", value=[], expected="at least one SPECT file")
-    if administered_activity_mbq is not None and not (
-        math.isfinite(administered_activity_mbq) and administered_activity_mbq > 0
-    ):
-        raise InvalidValueError(
-            field="administered_activity_mbq", value=administered_activity_mbq,
-            expected="the administered activity in MBq, > 0",
-        )
     step(DOSE_STEPS[0])
-    maps = [load_activity(path) for path in spect]
+    maps = [load_activity(path, frame_of_reference_uid=frame_of_reference_uid, unit=unit,
+                          like=like) for path in spect]
     reference = maps[0]
     regions = load_regions(
         reference, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
@@ -334,5 +341,5 @@ def compute_dose(
             tables["biodistribution"] = rows
     step(DOSE_STEPS[4])
     summary["files"] = write_outputs(out, dose=dose, summary=summary, tables=tables,
-                                     dose_comment=comment)
+                                     dose_comment=comment, overwrite=overwrite)
     return summary

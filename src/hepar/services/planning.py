@@ -14,7 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import Protocol
+from hepar.clinical import (
+    Protocol,
+    check_activity,
+    check_calibration_interval,
+    check_treated_mass,
+)
 from hepar.dosimetry import (
     PlanningLimits,
     analyse_scout,
@@ -70,6 +75,23 @@ def _timing(
         "activity_at_calibration_mbq": activity_mbq / factor,
         "activity_at_administration_mbq": activity_mbq,
     }
+
+
+def _check_times(
+    study: Protocol, calibration_time: datetime | None, administration_time: datetime | None
+) -> None:
+    """Both times or neither, in order, within the protocol's plausibility setting."""
+    if (calibration_time is None) != (administration_time is None):
+        given, missing = (("calibration_time", "administration_time") if administration_time is None
+                          else ("administration_time", "calibration_time"))
+        raise InvalidValueError(
+            field=missing, value=None,
+            expected=f"--{missing.replace('_', '-')} together with --{given.replace('_', '-')} "
+            "(the activity to prepare needs both times)",
+        )
+    if calibration_time is not None and administration_time is not None:
+        check_calibration_interval(study.plausibility, calibration_time, administration_time,
+                                   protocol=study.name)
 
 
 def _require(name: str, value: float | None, *, low: float, strict: bool, unit: str) -> None:
@@ -140,7 +162,11 @@ def quick_plan(
     ``lung_shunt_fraction``, ``lung_mass_kg``, ``liver_mean_dose_gy``, ``protocol``, ``limits``,
     and with both times ``activity_at_calibration_mbq`` and ``activity_at_administration_mbq``.
     """
+    _require("target_dose_gy", target_dose_gy, low=0.0, strict=True, unit="Gy")
+    _require("lung_mass_kg", lung_mass_kg, low=0.0, strict=True, unit="kg")
     study = load_protocol(protocol)
+    check_treated_mass(study.plausibility, treated_mass_kg, protocol=study.name)
+    _check_times(study, calibration_time, administration_time)
     limits = planning_limits_from_protocol(study)
     prescription = study.prescription
     plan = plan_activity(
@@ -176,6 +202,9 @@ def image_plan(
     scout_activity_mbq: float | None = None,
     scout_time_h: float | None = None,
     injections: Sequence[tuple[str, str | Path]] = (),
+    unit: str | None = None,
+    frame_of_reference_uid: str | None = None,
+    like: str | Path | None = None,
 ) -> dict[str, Any]:
     """Plan from a scout SPECT and a treated-liver mask (``hepar plan --liver-mask --spect``).
 
@@ -201,10 +230,16 @@ def image_plan(
     _require("target_dose_gy", target_dose_gy, low=0.0, strict=True, unit="Gy")
     _require("scout_activity_mbq", scout_activity_mbq, low=0.0, strict=True, unit="MBq")
     _require("scout_time_h", scout_time_h, low=0.0, strict=False, unit="h")
+    _require("lung_mass_kg", lung_mass_kg, low=0.0, strict=True, unit="kg")
     study = load_protocol(protocol)
+    _check_times(study, calibration_time, administration_time)
+    if scout_activity_mbq is not None:
+        check_activity(study.plausibility, scout_activity_mbq, field="scout_activity_mbq",
+                       protocol=study.name)
     limits = planning_limits_from_protocol(study)
     prescription = study.prescription
-    scout = load_activity(spect)
+    scout = load_activity(spect, frame_of_reference_uid=frame_of_reference_uid, unit=unit,
+                          like=like)
     regions = load_regions(
         scout, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
         tumour_masks=tumour_masks,
@@ -225,6 +260,8 @@ def image_plan(
         prescription.tissue_density_g_per_ml
     )
     treated_mass_kg = region_mass_g(liver, density) / G_PER_KG
+    check_treated_mass(study.plausibility, treated_mass_kg, field="liver_mask",
+                       protocol=study.name)
     target = prescription.mean_dose_treated_liver_gy if target_dose_gy is None else target_dose_gy
     activity = activity_for_mean_dose_mbq(
         target, treated_mass_kg, prescription.absorbed_energy_mj_per_mbq

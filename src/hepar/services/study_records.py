@@ -21,13 +21,12 @@ from hepar.clinical import (
     QuestionnaireAnswers,
     RecistReads,
     evaluate_eligibility,
-    load_protocol,
-    load_questionnaire,
     plan_visits,
     sae_report_status,
     score_answers,
 )
 from hepar.errors import InvalidValueError
+from hepar.io import load_protocol, load_questionnaire
 from hepar.store import (
     Administration,
     AdverseEventRow,
