@@ -13,6 +13,9 @@ files; without them, each write gets fresh UIDs and the time of writing.
 CT series (folder)             :func:`read_ct_series`, :func:`write_ct_series` (HU)
 NM TOMO projections            :func:`read_nm_projections`, :func:`write_nm_projections`
 NM RECON TOMO (SPECT volume)   :func:`read_nm_reconstruction`, :func:`write_nm_reconstruction`
+NM STATIC (planar image)       :func:`read_nm_static`, :func:`write_nm_static`
+NM TOMO or STATIC              :func:`read_nm_acquisition`
+multi-bed SPECT                :func:`read_nm_projection_beds`, :func:`stitch_beds`
 RT Dose                        :func:`read_rtdose`, :func:`write_rtdose` (Gy)
 RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
 DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
@@ -26,8 +29,10 @@ from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
 from ._dicom_write import StudyInfo
 from ._nifti import read_nifti, write_nifti
+from ._nm_beds import read_nm_projection_beds, stitch_beds
 from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import write_nm_projections
+from ._nm_static import read_nm_acquisition, read_nm_static, write_nm_static
 from ._rtdose import read_rtdose, write_rtdose
 from ._rtstruct import read_rtstruct, write_rtstruct
 from ._seg import read_seg, write_seg
@@ -39,15 +44,20 @@ __all__ = [
     "describe_path",
     "read_ct_series",
     "read_nifti",
+    "read_nm_acquisition",
+    "read_nm_projection_beds",
     "read_nm_projections",
     "read_nm_reconstruction",
+    "read_nm_static",
     "read_rtdose",
     "read_rtstruct",
     "read_seg",
+    "stitch_beds",
     "write_ct_series",
     "write_nifti",
     "write_nm_projections",
     "write_nm_reconstruction",
+    "write_nm_static",
     "write_rtdose",
     "write_rtstruct",
     "write_seg",

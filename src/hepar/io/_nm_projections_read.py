@@ -190,6 +190,54 @@ def _detector_geometry(
     return geometry
 
 
+def _check_header_counts(dataset: Dataset, keys: NDArray[np.int_], n_windows: int,
+                         source: str) -> None:
+    """The numbers the header states agree with the frames the vectors index (a file whose
+    NumberOfFramesInRotation or NumberOfDetectors disagrees with its frames is not guessed at)."""
+    stated = {
+        "NumberOfEnergyWindows": n_windows,
+        "NumberOfDetectors": int(keys[:, 0].max()),
+        "NumberOfRotations": int(keys[:, 1].max()),
+    }
+    for keyword, found in stated.items():
+        value = dataset.get(keyword)
+        if value not in (None, "") and int(value) != found:
+            raise DicomFormatError(field=keyword, value=int(value),
+                                   expected=f"{found}, as the frames' vectors index them",
+                                   source=source)
+    for number, item in enumerate(dataset.get("RotationInformationSequence") or [], start=1):
+        value = item.get("NumberOfFramesInRotation")
+        views = keys[keys[:, 1] == number]
+        if value in (None, "") or not len(views):
+            continue
+        per_detector = {int((views[:, 0] == d).sum()) for d in np.unique(views[:, 0])}
+        if per_detector != {int(value)}:
+            raise DicomFormatError(
+                field=f"RotationInformationSequence[{number}].NumberOfFramesInRotation",
+                value=int(value),
+                expected=f"the views per detector the frames hold ({sorted(per_detector)})",
+                source=source,
+            )
+
+
+def _field_of_view(dataset: Dataset, notes: Notes) -> dict[str, Any] | None:
+    """FieldOfViewShape and FieldOfViewDimensions (mm) of detector 1 (PS3.3 C.8.4.11): the
+    part of the detector matrix that holds data."""
+    detectors = dataset.get("DetectorInformationSequence") or []
+    if not detectors:
+        return None
+    item = detectors[0]
+    shape = str(item.get("FieldOfViewShape", "") or "").strip().upper()
+    dimensions = item.get("FieldOfViewDimensions")
+    if not shape or dimensions in (None, ""):
+        return None
+    values = [float(v) for v in np.atleast_1d(np.asarray(dimensions, dtype=float))]
+    if shape not in ("RECTANGLE", "ROUND", "HEXAGONAL") or not all(v > 0 for v in values):
+        notes.warn(f"FieldOfViewShape {shape!r} / FieldOfViewDimensions {values}: not used")
+        return None
+    return {"shape": shape, "dimensions_mm": values}
+
+
 def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read SPECT projections from a DICOM NM TOMO file.
 
@@ -208,13 +256,17 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         [0, 360); ``metadata`` holds UIDs, manufacturer, collimator, ``detector_geometry``
         (each detector's first-frame ``image_position_patient`` and
         ``image_orientation_patient`` from DetectorInformationSequence, where the file has them)
+        , ``field_of_view`` (``{"shape", "dimensions_mm"}`` from FieldOfViewShape and
+        FieldOfViewDimensions: the part of the matrix that holds data, where the file says)
         and the reading ``warnings``.
 
     Raises
     ------
     DicomFormatError
-        Not NM, not TOMO, frames that do not fill a (window, view) grid, missing angles, frame
-        duration, pixel spacing or acquisition date.
+        Not NM, not TOMO, frames that do not fill a (window, view) grid or disagree with
+        NumberOfEnergyWindows, NumberOfDetectors, NumberOfRotations or
+        NumberOfFramesInRotation; missing angles, frame duration, pixel spacing or acquisition
+        date.
     """
     source = str(path)
     notes = Notes(source)
@@ -249,6 +301,7 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
             expected=f"a frame for every window ({n_windows}) and view ({len(keys)})",
             source=source,
         )
+    _check_header_counts(dataset, keys, n_windows, source)
     n_detectors = int(keys[:, 0].max())
     pixel_spacing = dataset.get("PixelSpacing")
     if pixel_spacing is None or len(pixel_spacing) != 2:
@@ -271,6 +324,9 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
     detectors = dataset.get("DetectorInformationSequence") or []
     if detectors and detectors[0].get("CollimatorGridName"):
         metadata["collimator"] = str(detectors[0].CollimatorGridName)
+    field_of_view = _field_of_view(dataset, notes)
+    if field_of_view is not None:
+        metadata["field_of_view"] = field_of_view
     geometry = _detector_geometry(dataset, n_detectors, notes, source)
     if geometry:
         metadata["detector_geometry"] = geometry
