@@ -289,3 +289,23 @@ def test_simulated_calibration_static_round_trip(tmp_path):
     assert read.isotope == "Ho-166" and read.frame_duration_s == written.frame_duration_s
     assert [w.name for w in read.windows] == [w.name for w in written.windows]
     assert source.activity_mbq == 120.0
+
+
+def test_the_rotation_axis_is_found_from_the_detector_positions(tmp_path):
+    # vendor_tomo puts the axis at x = y = 0; the detector's axial centre is 2.5 rows below
+    # its first row (6 rows of 4.7952 mm).
+    path, *_ = vendor_tomo(tmp_path / "symbia.dcm", vendor="siemens", z_top_mm=150.0)
+    axis = read_nm_projections(path).metadata["rotation_axis_lps_mm"]
+    assert axis == pytest.approx([0.0, 0.0, 150.0 - 2.5 * 4.7952], abs=0.01)
+
+
+def test_the_simulators_axis_survives_writing_and_reading(tmp_path):
+    from hepar.io import write_nm_projections
+    from hepar.phantoms import simulate_calibration_acquisition as simulate
+
+    acquisition, _ = simulate("Ho-166", 50.0, acquisition_start=START, shape="cylinder",
+                              frame_duration_s=2.0)
+    written = acquisition.projections
+    path = write_nm_projections(written, tmp_path / "spect.dcm", creation_datetime=START)
+    axis = read_nm_projections(path).metadata["rotation_axis_lps_mm"]
+    assert axis == pytest.approx(written.metadata["rotation_axis_lps_mm"], abs=0.01)

@@ -238,6 +238,39 @@ def _field_of_view(dataset: Dataset, notes: Notes) -> dict[str, Any] | None:
     return {"shape": shape, "dimensions_mm": values}
 
 
+def _rotation_axis(
+    geometry: list[dict[str, Any]], projections: Projections, notes: Notes
+) -> list[float] | float | None:
+    r"""LPS position of the rotation axis at the detector's axial centre, from where each head's
+    first frame lies (DetectorInformationSequence) and its RadialPosition: the centre of the
+    detector face, ``radius`` along the face's inward normal. With the column direction
+    :math:`\hat c = (c_x, c_y, 0)` of a head the outward normal is :math:`(c_y, -c_x, 0)`
+    (DICOM angles, see :mod:`hepar.phantoms` geometry). Heads that place the axis more than
+    a pixel apart give no axis but that distance (mm)."""
+    if not geometry or projections.radius_mm is None:
+        return None
+    rows, columns = projections.detector_shape
+    row_mm, col_mm = projections.pixel_spacing_mm
+    axes = []
+    for entry in geometry:
+        views = np.flatnonzero(projections.detector_of_view == entry["detector"])
+        if not views.size:
+            continue
+        position = np.asarray(entry["image_position_patient"], dtype=float)
+        orientation = np.asarray(entry["image_orientation_patient"], dtype=float)
+        row_dir, col_dir = orientation[:3], orientation[3:]
+        centre = position + (columns - 1) / 2.0 * col_mm * row_dir + (
+            rows - 1) / 2.0 * row_mm * col_dir
+        normal = np.array([row_dir[1], -row_dir[0], 0.0])
+        axes.append(centre - float(projections.radius_mm[views[0]]) * normal)
+    if not axes:
+        return None
+    spread = float(np.ptp(np.asarray(axes), axis=0).max())
+    if spread > min(row_mm, col_mm):
+        return spread  # the heads disagree: no axis (the caller records the spread)
+    return [round(float(v), 4) for v in np.mean(axes, axis=0)]
+
+
 def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read SPECT projections from a DICOM NM TOMO file.
 
@@ -256,8 +289,11 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         [0, 360); ``metadata`` holds UIDs, manufacturer, collimator, ``detector_geometry``
         (each detector's first-frame ``image_position_patient`` and
         ``image_orientation_patient`` from DetectorInformationSequence, where the file has them)
-        , ``field_of_view`` (``{"shape", "dimensions_mm"}`` from FieldOfViewShape and
-        FieldOfViewDimensions: the part of the matrix that holds data, where the file says)
+        , ``rotation_axis_lps_mm`` (the axis at the detector's axial centre, derived from
+        that geometry and RadialPosition; when the heads disagree by more than a pixel,
+        ``rotation_axis_spread_mm`` instead), ``field_of_view`` (``{"shape",
+        "dimensions_mm"}`` from FieldOfViewShape and FieldOfViewDimensions: the part of
+        the matrix that holds data, where the file says)
         and the reading ``warnings``.
 
     Raises
@@ -343,5 +379,10 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         frame_of_reference_uid=str(dataset.get("FrameOfReferenceUID", "")) or None,
         metadata=metadata,
     )
+    axis = _rotation_axis(geometry, projections, notes)
+    if isinstance(axis, list):
+        metadata["rotation_axis_lps_mm"] = axis
+    elif axis is not None:
+        metadata["rotation_axis_spread_mm"] = round(axis, 3)
     metadata["warnings"] = list(notes)
     return projections
