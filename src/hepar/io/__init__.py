@@ -20,10 +20,12 @@ RT Dose                        :func:`read_rtdose`, :func:`write_rtdose` (Gy)
 RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
 DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
 NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
+camera calibration (JSON)      :func:`read_camera_file`, :func:`write_camera_file`
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
 =============================  ===============================================================
 """
 
+from ._camera_file import read_camera_file, write_camera_file, write_json_atomically
 from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
@@ -34,7 +36,7 @@ from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import write_nm_projections
 from ._nm_static import read_nm_acquisition, read_nm_static, write_nm_static
 from ._rtdose import read_rtdose, write_rtdose
-from ._rtstruct import read_rtstruct, write_rtstruct
+from ._rtstruct import read_rtstruct, study_of, write_rtstruct
 from ._seg import read_seg, write_seg
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "FileKind",
     "StudyInfo",
     "describe_path",
+    "read_camera_file",
     "read_ct_series",
     "read_nifti",
     "read_nm_acquisition",
@@ -53,7 +56,10 @@ __all__ = [
     "read_rtstruct",
     "read_seg",
     "stitch_beds",
+    "study_of",
+    "write_camera_file",
     "write_ct_series",
+    "write_json_atomically",
     "write_nifti",
     "write_nm_projections",
     "write_nm_reconstruction",
