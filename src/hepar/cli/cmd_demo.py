@@ -26,13 +26,29 @@ def _print_summary(console: Console, summary: dict[str, Any], out: Path) -> None
     table.add_row("NM projections", f"{nm['n_views']} views, {len(nm['energy_windows'])} energy "
                                     f"windows, {nm['isotope']}, {nm['acquisition_start']}")
     table.add_row("screening (registry)", str(summary["screening"]["eligible"]))
+    calibration = summary["calibration"]
+    peak = next((s for s in calibration["sensitivities"] if s["isotope"] == "Ho-166"), None)
+    if peak is not None:
+        source_mbq = calibration["source"]["Ho-166"]["activity_mbq_at_reference"]
+        table.add_row("camera calibration", f"{peak['window']}: "
+                      f"{peak['sensitivity_cps_per_mbq']:.3g} cps/MBq ({source_mbq:g} MBq "
+                      "166Ho source; 177Lu source for crosstalk)")
+    for name, found in truth["reconstructed_activity"].items():
+        table.add_row(f"reconstructed {name} (166Ho)",
+                      f"{found['reconstructed_mbq']:.1f} MBq in the field of view (truth "
+                      f"{found['true_in_field_of_view_mbq']:.1f} MBq, "
+                      f"{found['error_pct']:+.1f} %)")
     table.add_row("planned 166Ho activity",
                   f"{plan['activity_mbq']:.0f} MBq for {plan['treated_mass_kg']:.3f} kg; lung "
                   f"shunt {100 * plan['lung_shunt_fraction']:.1f} %, lung dose "
                   f"{plan['lung_dose_gy']:.1f} Gy; within limits: {plan['within_limits']}")
     table.add_row("treated liver mean dose",
-                  f"{dose['liver_mean_gy']:.1f} Gy (truth "
+                  f"{dose['liver_mean_gy']:.1f} Gy from the reconstruction (truth "
                   f"{truth['true_treated_liver_mean_dose_gy']:.1f} Gy)")
+    check = truth["mask_density_check"]
+    table.add_row("mask/density check", f"{check['true_map_treated_liver_mean_dose_gy']:.1f} "
+                  "Gy on the true map (same local deposition as the truth: checks masks and "
+                  "density only)")
     table.add_row("RECIST 1.1 best response", str(follow["best_overall_response"]))
     qol = follow["qol_summary_change"]
     table.add_row("QLQ-C30 summary score at 3 months",
@@ -59,7 +75,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")
                            ] = False,
     ) -> None:
-        """Run the demo study: simulate, screen, plan, dose and follow up one virtual patient."""
+        """Run the demo study: simulate, calibrate, reconstruct, plan, dose and follow up one
+        virtual patient."""
         from hepar.io import check_output_folder, remove_on_failure
         from hepar.phantoms import check_seed, preset
         from hepar.services.demo_study import DEMO_STEPS, run_demo
@@ -70,7 +87,7 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
-                transient=True) as bar:
+                transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("demo", total=len(DEMO_STEPS))
             seen: list[str] = []
 

@@ -13,10 +13,14 @@ files; without them, each write gets fresh UIDs and the time of writing.
 CT series (folder)             :func:`read_ct_series`, :func:`write_ct_series` (HU)
 NM TOMO projections            :func:`read_nm_projections`, :func:`write_nm_projections`
 NM RECON TOMO (SPECT volume)   :func:`read_nm_reconstruction`, :func:`write_nm_reconstruction`
+NM STATIC (planar image)       :func:`read_nm_static`, :func:`write_nm_static`
+NM TOMO or STATIC              :func:`read_nm_acquisition`
+multi-bed SPECT                :func:`read_nm_projection_beds`, :func:`stitch_beds`
 RT Dose                        :func:`read_rtdose`, :func:`write_rtdose` (Gy)
 RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
 DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
 NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
+camera calibration (JSON)      :func:`read_camera_file`, :func:`write_camera_file`
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
 study protocol (YAML)          :func:`load_protocol`, :func:`protocol_names`
 questionnaire scales (YAML)    :func:`load_questionnaire`
@@ -26,15 +30,18 @@ output folders                 :func:`check_output_folder`, :func:`atomic_output
 
 from ._atomic_output import atomic_output_folder, check_output_folder, remove_on_failure
 from ._definitions import load_protocol, load_questionnaire, protocol_names
+from ._camera_file import read_camera_file, write_camera_file, write_json_atomically
 from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
 from ._dicom_write import StudyInfo
 from ._nifti import read_nifti, write_nifti
+from ._nm_beds import read_nm_projection_beds, stitch_beds
 from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import write_nm_projections
+from ._nm_static import read_nm_acquisition, read_nm_static, write_nm_static
 from ._rtdose import read_rtdose, write_rtdose
-from ._rtstruct import read_rtstruct, write_rtstruct
+from ._rtstruct import read_rtstruct, study_of, write_rtstruct
 from ._seg import read_seg, write_seg
 
 __all__ = [
@@ -47,18 +54,27 @@ __all__ = [
     "load_protocol",
     "load_questionnaire",
     "protocol_names",
+    "read_camera_file",
     "read_ct_series",
     "read_nifti",
+    "read_nm_acquisition",
+    "read_nm_projection_beds",
     "read_nm_projections",
     "read_nm_reconstruction",
+    "read_nm_static",
     "read_rtdose",
     "read_rtstruct",
     "read_seg",
     "remove_on_failure",
+    "stitch_beds",
+    "study_of",
+    "write_camera_file",
     "write_ct_series",
+    "write_json_atomically",
     "write_nifti",
     "write_nm_projections",
     "write_nm_reconstruction",
+    "write_nm_static",
     "write_rtdose",
     "write_rtstruct",
     "write_seg",

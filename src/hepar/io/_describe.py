@@ -35,6 +35,7 @@ from ._dicom_time import dicom_datetime
 from ._nifti import load_nifti_header, read_nifti_data
 from ._nm_common import NM_IMAGE_STORAGE_RETIRED, nm_image_type
 from ._nm_projections_read import read_nm_projections
+from ._nm_static import read_nm_static
 from ._rtdose import read_rtdose
 
 __all__ = ["FileDescription", "FileKind", "describe_path"]
@@ -47,6 +48,7 @@ class FileKind(StrEnum):
     IMAGE = "image"
     NM_PROJECTIONS = "nm_projections"
     NM_RECONSTRUCTION = "nm_reconstruction"
+    NM_STATIC = "nm_static"
     RT_DOSE = "rt_dose"
     RT_STRUCT = "rt_struct"
     SEG = "seg"
@@ -165,8 +167,9 @@ def _describe_image(path: Path, dataset: Dataset) -> FileDescription:
 def _describe_nm(path: Path, dataset: Dataset) -> FileDescription:
     image_type = nm_image_type(dataset, str(path))
     facts = _header_facts(dataset)
-    if image_type == "TOMO":
-        projections = read_nm_projections(path)
+    if image_type in ("TOMO", "STATIC"):
+        static = image_type == "STATIC"
+        projections = read_nm_static(path) if static else read_nm_projections(path)
         facts.update(
             shape=list(projections.counts.shape),
             spacing_mm=_rounded(projections.pixel_spacing_mm),
@@ -179,7 +182,8 @@ def _describe_nm(path: Path, dataset: Dataset) -> FileDescription:
             n_detectors=len(set(projections.detector_of_view.tolist())),
             frame_of_reference_uid=projections.frame_of_reference_uid,
         )
-        return FileDescription(path=str(path), kind=FileKind.NM_PROJECTIONS, **facts)
+        return FileDescription(path=str(path), **facts,
+                               kind=FileKind.NM_STATIC if static else FileKind.NM_PROJECTIONS)
     if image_type == "RECON TOMO":
         volume = read_nm_reconstruction(path)
         facts.update(_volume_facts(volume))

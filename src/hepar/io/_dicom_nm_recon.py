@@ -7,7 +7,9 @@ of the first frame in DetectorInformationSequence (C.8.4.11), SpacingBetweenSlic
 SliceThickness in the NM Reconstruction Module (C.8.4.13). The NM IOD has no Modality LUT and
 allows only 8 or 16 bits (C.8.4.7), so quantitative values are unsigned 16-bit with their unit
 and scale in RealWorldValueMappingSequence of the NM Image Module (C.8.4.9; units as UCUM codes,
-e.g. ``Bq/ml``) -- not RescaleSlope/Units, which belong to CT and PET.
+e.g. ``Bq/ml``) -- not RescaleSlope, which belongs to CT and PET. A Bq/mL volume also carries
+Units ``BQML`` and DecayCorrection ``START`` (PET Series Module attributes, as quantitative
+SPECT exports write them) for viewers that look there.
 
 Frames are taken to advance along row x column of ImageOrientationPatient by
 SpacingBetweenSlices (its sign respected), the convention of GDCM and ITK for NM volumes.
@@ -176,6 +178,12 @@ def write_nm_reconstruction(
     dataset.PixelSpacing = fmt_ds_list(volume.spacing_mm[1:])
     dataset.RealWorldValueMappingSequence = _real_world_value_mapping(volume.unit, slope,
                                                                       intercept)
+    if volume.unit is VolumeUnit.BQ_PER_ML:
+        # Units and DecayCorrection (PET Series Module, C.8.9.1) as quantitative SPECT
+        # exports add them to NM (a standard extended SOP class): viewers that read SUV from
+        # NM look for them. Values are at acquisition start, as RealWorldValueMapping holds.
+        dataset.Units = "BQML"
+        dataset.DecayCorrection = "START"
     dataset.set_pixel_data(stored, "MONOCHROME2", 16, generate_instance_uid=False)
     return save_atomically(dataset, path)
 

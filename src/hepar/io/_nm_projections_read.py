@@ -191,6 +191,87 @@ def _detector_geometry(
     return geometry
 
 
+def _check_header_counts(dataset: Dataset, keys: NDArray[np.int_], n_windows: int,
+                         source: str) -> None:
+    """The numbers the header states agree with the frames the vectors index (a file whose
+    NumberOfFramesInRotation or NumberOfDetectors disagrees with its frames is not guessed at)."""
+    stated = {
+        "NumberOfEnergyWindows": n_windows,
+        "NumberOfDetectors": int(keys[:, 0].max()),
+        "NumberOfRotations": int(keys[:, 1].max()),
+    }
+    for keyword, found in stated.items():
+        value = dataset.get(keyword)
+        if value not in (None, "") and int(value) != found:
+            raise DicomFormatError(field=keyword, value=int(value),
+                                   expected=f"{found}, as the frames' vectors index them",
+                                   source=source)
+    for number, item in enumerate(dataset.get("RotationInformationSequence") or [], start=1):
+        value = item.get("NumberOfFramesInRotation")
+        views = keys[keys[:, 1] == number]
+        if value in (None, "") or not len(views):
+            continue
+        per_detector = {int((views[:, 0] == d).sum()) for d in np.unique(views[:, 0])}
+        if per_detector != {int(value)}:
+            raise DicomFormatError(
+                field=f"RotationInformationSequence[{number}].NumberOfFramesInRotation",
+                value=int(value),
+                expected=f"the views per detector the frames hold ({sorted(per_detector)})",
+                source=source,
+            )
+
+
+def _field_of_view(dataset: Dataset, notes: Notes) -> dict[str, Any] | None:
+    """FieldOfViewShape and FieldOfViewDimensions (mm) of detector 1 (PS3.3 C.8.4.11): the
+    part of the detector matrix that holds data."""
+    detectors = dataset.get("DetectorInformationSequence") or []
+    if not detectors:
+        return None
+    item = detectors[0]
+    shape = str(item.get("FieldOfViewShape", "") or "").strip().upper()
+    dimensions = item.get("FieldOfViewDimensions")
+    if not shape or dimensions in (None, ""):
+        return None
+    values = [float(v) for v in np.atleast_1d(np.asarray(dimensions, dtype=float))]
+    if shape not in ("RECTANGLE", "ROUND", "HEXAGONAL") or not all(v > 0 for v in values):
+        notes.warn(f"FieldOfViewShape {shape!r} / FieldOfViewDimensions {values}: not used")
+        return None
+    return {"shape": shape, "dimensions_mm": values}
+
+
+def _rotation_axis(
+    geometry: list[dict[str, Any]], projections: Projections, notes: Notes
+) -> list[float] | float | None:
+    r"""LPS position of the rotation axis at the detector's axial centre, from where each head's
+    first frame lies (DetectorInformationSequence) and its RadialPosition: the centre of the
+    detector face, ``radius`` along the face's inward normal. With the column direction
+    :math:`\hat c = (c_x, c_y, 0)` of a head the outward normal is :math:`(c_y, -c_x, 0)`
+    (DICOM angles, see :mod:`hepar.phantoms` geometry). Heads that place the axis more than
+    a pixel apart give no axis but that distance (mm)."""
+    if not geometry or projections.radius_mm is None:
+        return None
+    rows, columns = projections.detector_shape
+    row_mm, col_mm = projections.pixel_spacing_mm
+    axes = []
+    for entry in geometry:
+        views = np.flatnonzero(projections.detector_of_view == entry["detector"])
+        if not views.size:
+            continue
+        position = np.asarray(entry["image_position_patient"], dtype=float)
+        orientation = np.asarray(entry["image_orientation_patient"], dtype=float)
+        row_dir, col_dir = orientation[:3], orientation[3:]
+        centre = position + (columns - 1) / 2.0 * col_mm * row_dir + (
+            rows - 1) / 2.0 * row_mm * col_dir
+        normal = np.array([row_dir[1], -row_dir[0], 0.0])
+        axes.append(centre - float(projections.radius_mm[views[0]]) * normal)
+    if not axes:
+        return None
+    spread = float(np.ptp(np.asarray(axes), axis=0).max())
+    if spread > min(row_mm, col_mm):
+        return spread  # the heads disagree: no axis (the caller records the spread)
+    return [round(float(v), 4) for v in np.mean(axes, axis=0)]
+
+
 def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read SPECT projections from a DICOM NM TOMO file.
 
@@ -209,13 +290,20 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         [0, 360); ``metadata`` holds UIDs, manufacturer, collimator, ``detector_geometry``
         (each detector's first-frame ``image_position_patient`` and
         ``image_orientation_patient`` from DetectorInformationSequence, where the file has them)
+        , ``rotation_axis_lps_mm`` (the axis at the detector's axial centre, derived from
+        that geometry and RadialPosition; when the heads disagree by more than a pixel,
+        ``rotation_axis_spread_mm`` instead), ``field_of_view`` (``{"shape",
+        "dimensions_mm"}`` from FieldOfViewShape and FieldOfViewDimensions: the part of
+        the matrix that holds data, where the file says)
         and the reading ``warnings``.
 
     Raises
     ------
     DicomFormatError
-        Not NM, not TOMO, frames that do not fill a (window, view) grid, missing angles, frame
-        duration, pixel spacing or acquisition date.
+        Not NM, not TOMO, frames that do not fill a (window, view) grid or disagree with
+        NumberOfEnergyWindows, NumberOfDetectors, NumberOfRotations or
+        NumberOfFramesInRotation; missing angles, frame duration, pixel spacing or acquisition
+        date.
     """
     source = str(path)
     notes = Notes(source)
@@ -250,6 +338,7 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
             expected=f"a frame for every window ({n_windows}) and view ({len(keys)})",
             source=source,
         )
+    _check_header_counts(dataset, keys, n_windows, source)
     n_detectors = int(keys[:, 0].max())
     pixel_spacing = dataset.get("PixelSpacing")
     if pixel_spacing is None or len(pixel_spacing) != 2:
@@ -272,6 +361,9 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
     detectors = dataset.get("DetectorInformationSequence") or []
     if detectors and detectors[0].get("CollimatorGridName"):
         metadata["collimator"] = str(detectors[0].CollimatorGridName)
+    field_of_view = _field_of_view(dataset, notes)
+    if field_of_view is not None:
+        metadata["field_of_view"] = field_of_view
     geometry = _detector_geometry(dataset, n_detectors, notes, source)
     if geometry:
         metadata["detector_geometry"] = geometry
@@ -288,5 +380,10 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         frame_of_reference_uid=str(dataset.get("FrameOfReferenceUID", "")) or None,
         metadata=metadata,
     )
+    axis = _rotation_axis(geometry, projections, notes)
+    if isinstance(axis, list):
+        metadata["rotation_axis_lps_mm"] = axis
+    elif axis is not None:
+        metadata["rotation_axis_spread_mm"] = round(axis, 3)
     metadata["warnings"] = list(notes)
     return projections

@@ -11,6 +11,8 @@ No patient data exists in hepar: tests, benchmarks and the demo study use virtua
   (:class:`FineGridProjector`), collimator geometry (:class:`Collimator`), camera
   (:class:`Camera`), spectral model (scatter, 166Ho downscatter/bremsstrahlung, crosstalk),
   dead time and Poisson noise.
+* Calibration: :func:`simulate_calibration_acquisition`, a source of known activity in air
+  (NEMA planar dish or a filled cylinder) through the same simulator.
 * Whole patients: :func:`generate_virtual_patient` with the ``tiny`` and ``clinical``
   presets; their clinical record (:func:`generate_clinical_record`, typed records of
   :mod:`hepar.clinical`); a cohort with screen failures (:func:`cohort_plan`,
@@ -32,6 +34,7 @@ from ._anatomy import (
     TreatedTerritory,
     generate_anatomy,
 )
+from ._calibration_source import CalibrationSource, simulate_calibration_acquisition
 from ._camera import Camera, line_window_fraction
 from ._clinical_record import (
     ATTESTED_CRITERIA,
@@ -118,6 +121,7 @@ __all__ = [
     "AcquisitionProtocol",
     "Anatomy",
     "BroadBackground",
+    "CalibrationSource",
     "Camera",
     "ClinicalRecord",
     "CohortMember",
@@ -175,6 +179,7 @@ __all__ = [
     "preset",
     "screen_failure_candidate",
     "simulate_acquisition",
+    "simulate_calibration_acquisition",
     "stream",
     "study_epoch",
     "view_plan",

@@ -56,7 +56,7 @@ from hepar.physics import (
     hu_to_mu_per_cm,
     nuclide,
 )
-from hepar.spect import EnergyWindow, Projections
+from hepar.spect._projections import EnergyWindow, Projections
 
 from ._camera import Camera
 from ._geometry import detector_axes, view_plan

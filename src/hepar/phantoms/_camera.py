@@ -24,7 +24,7 @@ from hepar.physics import (
     PhotonLine,
     nuclide,
 )
-from hepar.spect import EnergyWindow
+from hepar.spect._projections import EnergyWindow
 
 from ._collimator import MEDIUM_ENERGY, Collimator
 from ._materials import nai_mu_per_mm

@@ -11,10 +11,10 @@ section B (parallel-hole collimator performance):
 * system resolution: :math:`R_s = \\sqrt{R_g^2 + R_i^2}` with the intrinsic resolution
   :math:`R_i` of the detector.
 
-Collimator dimensions are those of the Siemens Symbia LEHR and ME collimators (hexagonal holes),
-as tabulated in the SIMIND Monte Carlo collimator database (codes ``SY-LEHR`` and ``SY-ME``;
-Ljungberg & Strand, Comput Methods Programs Biomed 1989;29:257) and the vendor's collimator
-specification.
+Collimator dimensions are data shared with the reconstruction: they are read from
+:data:`hepar.physics.COLLIMATORS` (Siemens Symbia LEHR and ME, SIMIND collimator database codes
+``SY-LEHR`` and ``SY-ME``; Ljungberg & Strand, Comput Methods Programs Biomed 1989;29:257). This
+module keeps the simulator's own formulas (effective length, resolution, efficiency).
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ import math
 from dataclasses import dataclass
 
 from hepar.errors import InvalidValueError
+from hepar.physics import HEXAGONAL_HOLE_K as _HEX_K
+from hepar.physics import LEHR as _LEHR_SPEC
+from hepar.physics import MEDIUM_ENERGY as _ME_SPEC
+from hepar.physics import CollimatorSpec
 
 from ._materials import lead_mu_per_mm
 
@@ -30,7 +34,7 @@ __all__ = ["HEXAGONAL_HOLE_K", "LEHR", "MEDIUM_ENERGY", "Collimator", "collimato
 
 #: Shape constant K of the geometric efficiency for hexagonal holes in a hexagonal array
 #: (Cherry, Sorenson & Phelps, 4th ed., ch. 14).
-HEXAGONAL_HOLE_K = 0.26
+HEXAGONAL_HOLE_K = _HEX_K
 
 
 @dataclass(frozen=True)
@@ -102,16 +106,20 @@ class Collimator:
         return self.shape_constant**2 * (d / length) ** 2 * d**2 / (d + t) ** 2
 
 
+
+
+def _from_spec(spec: CollimatorSpec) -> Collimator:
+    return Collimator(
+        spec.name, hole_diameter_mm=spec.hole_diameter_mm,
+        septal_thickness_mm=spec.septal_thickness_mm, hole_length_mm=spec.hole_length_mm,
+        shape_constant=spec.shape_constant, source=spec.source,
+    )
+
+
 #: Siemens Symbia low-energy high-resolution collimator (99mTc).
-LEHR = Collimator(
-    "LEHR", hole_diameter_mm=1.11, septal_thickness_mm=0.16, hole_length_mm=24.05,
-    source="Siemens Symbia LEHR; SIMIND collimator database code SY-LEHR",
-)
+LEHR = _from_spec(_LEHR_SPEC)
 #: Siemens Symbia medium-energy collimator (166Ho, 177Lu).
-MEDIUM_ENERGY = Collimator(
-    "ME", hole_diameter_mm=2.94, septal_thickness_mm=1.14, hole_length_mm=40.64,
-    source="Siemens Symbia ME; SIMIND collimator database code SY-ME",
-)
+MEDIUM_ENERGY = _from_spec(_ME_SPEC)
 
 _BY_NUCLIDE = {"Tc-99m": LEHR, "Ho-166": MEDIUM_ENERGY, "Lu-177": MEDIUM_ENERGY}
 

@@ -22,7 +22,7 @@ from scipy.ndimage import gaussian_filter
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, affine_from_geometry
 from hepar.physics import decay_factor, nuclide, time_integrated_activity_mbq_h
-from hepar.spect import EnergyWindow
+from hepar.spect._projections import EnergyWindow
 
 from ._acquisition import (
     AcquisitionProtocol,

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from hepar.errors import InvalidValueError
-from hepar.spect import EnergyWindow
+from hepar.spect._projections import EnergyWindow
 
 from ._camera import Camera
 from ._materials import nai_mu_per_mm_array

@@ -1,5 +1,6 @@
 """Physics: nuclide decay data, decay, absorbed energy per decay, photon attenuation (body
-tissues and the gamma camera's lead and NaI(Tl)).
+tissues and the gamma camera's lead and NaI(Tl)), camera hardware (collimators, detector) and
+dead-time parameters as data.
 
 Pure functions over numbers and arrays (numpy, scipy); no file formats (DESIGN.md).
 """
@@ -19,6 +20,18 @@ from ._attenuation import (
     hu_to_mu_per_cm,
     linear_attenuation_per_cm,
     material_composition,
+)
+from ._collimators import (
+    COLLIMATORS,
+    HEXAGONAL_HOLE_K,
+    LEHR,
+    MEDIUM_ENERGY,
+    MEGP,
+    MELP,
+    SYMBIA_DETECTOR,
+    CollimatorSpec,
+    DetectorSpec,
+    collimator_spec,
 )
 from ._constants import (
     BQ_PER_MBQ,
@@ -59,17 +72,23 @@ from ._planning import activity_for_mean_dose_mbq, mean_dose_gy
 
 __all__ = [
     "BQ_PER_MBQ",
+    "COLLIMATORS",
     "DEFAULT_CT_EFFECTIVE_ENERGY_KEV",
     "EV_PER_KEV",
     "G_PER_KG",
+    "HEXAGONAL_HOLE_K",
     "HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ",
     "HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ",
     "HO166_DEAD_TIME_S",
     "HU_SCALE",
     "J_PER_MEV",
     "KEV_PER_MEV",
+    "LEHR",
     "MAX_ATTENUATION_ENERGY_KEV",
     "MAX_DETECTOR_ENERGY_KEV",
+    "MEDIUM_ENERGY",
+    "MEGP",
+    "MELP",
     "MGY_PER_GY",
     "MIN_ATTENUATION_ENERGY_KEV",
     "MIN_DETECTOR_ENERGY_KEV",
@@ -79,9 +98,12 @@ __all__ = [
     "MM_PER_CM",
     "MS_PER_S",
     "SOFT_TISSUE_DENSITY_G_PER_ML",
+    "SYMBIA_DETECTOR",
     "S_PER_H",
     "S_PER_MIN",
+    "CollimatorSpec",
     "DetectorMaterial",
+    "DetectorSpec",
     "Material",
     "MaterialComposition",
     "Nuclide",
@@ -89,6 +111,7 @@ __all__ = [
     "activity_for_mean_dose_mbq",
     "beta_spectrum",
     "canonical_nuclide_name",
+    "collimator_spec",
     "composition_attenuation_per_cm",
     "decay_constant_per_h",
     "decay_factor",

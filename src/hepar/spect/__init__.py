@@ -1,5 +1,30 @@
-"""Quantitative SPECT: typed projections, system model, OSEM and calibration."""
+"""Quantitative SPECT: typed projections, system model, OSEM and calibration.
 
+* Records: :class:`Projections`, :class:`EnergyWindow` (``_projections``; the only module the
+  acquisition simulator may import).
+* System model: rotation-based projector with CT attenuation and the depth-dependent
+  collimator-detector response (``_projector``), OSEM with an additive scatter/crosstalk term
+  (``_osem``), window-based scatter and crosstalk estimates (``_scatter``, ``_crosstalk``).
+* Calibration: :class:`CameraCalibration` from :func:`calibrate_camera`.
+* :func:`reconstruct`: projections + CT -> activity concentration (Bq/mL).
+"""
+
+from ._calibration import (
+    CameraCalibration,
+    WindowSensitivity,
+    calibrate_camera,
+    combine_calibrations,
+)
 from ._projections import EnergyWindow, Projections
+from ._reconstruct import Reconstruction, reconstruct
 
-__all__ = ["EnergyWindow", "Projections"]
+__all__ = [
+    "CameraCalibration",
+    "EnergyWindow",
+    "Projections",
+    "Reconstruction",
+    "WindowSensitivity",
+    "calibrate_camera",
+    "combine_calibrations",
+    "reconstruct",
+]
