@@ -30,6 +30,7 @@ from hepar.clinical._adverse_events import (
     sae_report_status,
     worst_grades,
 )
+from hepar.clinical._analysis_plan import AnalysisPlan, Population, SimonDesign
 from hepar.clinical._base import LenientEnum, Record, validate_record
 from hepar.clinical._candidate import Attestation, BaselineLesion, Candidate, LutetiumCycle, Sex
 from hepar.clinical._criteria import Comparison, CriterionType, Rule
@@ -64,6 +65,7 @@ from hepar.clinical._qol import (
     load_questionnaire,
     score_answers,
 )
+from hepar.clinical._qol_ginet21 import load_ginet21, load_study_questionnaires
 from hepar.clinical._qol_change import ChangeClass, ScaleChange, qol_change
 from hepar.clinical._recist import RecistAssessment, TimePointResponse, assess_recist
 from hepar.clinical._recist_best import BestResponse, best_overall_response
@@ -97,6 +99,7 @@ from hepar.clinical._visits import PlannedVisit, plan_visits, visit_deviation_da
 __all__ = [
     "ActionTaken",
     "AdverseEvent",
+    "AnalysisPlan",
     "Analyte",
     "Attestation",
     "BaselineLesion",
@@ -125,6 +128,7 @@ __all__ = [
     "NonTargetState",
     "PlannedVisit",
     "PlanningLimits",
+    "Population",
     "Prescription",
     "Protocol",
     "QolScores",
@@ -145,6 +149,7 @@ __all__ = [
     "ScreeningLog",
     "ScreeningLogEntry",
     "SeriousnessCriterion",
+    "SimonDesign",
     "Sex",
     "TimePoint",
     "TimePointResponse",
@@ -159,8 +164,10 @@ __all__ = [
     "egfr_mdrd_ml_min_1_73m2",
     "evaluate_eligibility",
     "grade_lab",
+    "load_ginet21",
     "load_protocol",
     "load_questionnaire",
+    "load_study_questionnaires",
     "measurability",
     "minimum_measurable_mm",
     "non_target_response",

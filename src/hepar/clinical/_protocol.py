@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import Field, model_validator
 
+from hepar.clinical._analysis_plan import AnalysisPlan
 from hepar.clinical._base import Record, validate_record
 from hepar.clinical._criteria import CriterionType, Rule
 from hepar.errors import FileFormatError, InvalidValueError
@@ -139,6 +140,8 @@ class Protocol(Record):
     endpoints: list[Endpoint] = Field(default_factory=list)
     prescription: Prescription
     planning_limits: PlanningLimits
+    #: The statistical analysis plan (read by hepar.analysis); defaults when the file has none.
+    analysis: AnalysisPlan = Field(default_factory=AnalysisPlan)
 
     @model_validator(mode="after")
     def _check(self) -> Protocol:
