@@ -33,6 +33,7 @@ from hepar.clinical._adverse_events import (
     sae_report_status,
     worst_grades,
 )
+from hepar.clinical._analysis_plan import AnalysisPlan, Population, SimonDesign
 from hepar.clinical._base import LenientEnum, Record, validate_record
 from hepar.clinical._candidate import Attestation, BaselineLesion, Candidate, LutetiumCycle, Sex
 from hepar.clinical._criteria import Comparison, CriterionType, Rule
@@ -73,6 +74,7 @@ from hepar.clinical._qol import (
     ScaleType,
     score_answers,
 )
+from hepar.clinical._qol_ginet21 import load_ginet21, load_study_questionnaires
 from hepar.clinical._qol_change import ChangeClass, ScaleChange, qol_change
 from hepar.clinical._recist import RecistAssessment, TimePointResponse, assess_recist
 from hepar.clinical._recist_best import BestResponse, best_overall_response
@@ -107,6 +109,7 @@ __all__ = [
     "DEFAULT_PROTOCOL",
     "ActionTaken",
     "AdverseEvent",
+    "AnalysisPlan",
     "Analyte",
     "Attestation",
     "BaselineLesion",
@@ -136,6 +139,7 @@ __all__ = [
     "PlannedVisit",
     "PlanningLimits",
     "Plausibility",
+    "Population",
     "Prescription",
     "Protocol",
     "QolScores",
@@ -157,6 +161,7 @@ __all__ = [
     "ScreeningLog",
     "ScreeningLogEntry",
     "SeriousnessCriterion",
+    "SimonDesign",
     "Sex",
     "TimePoint",
     "TimePointResponse",
@@ -175,6 +180,10 @@ __all__ = [
     "egfr_mdrd_ml_min_1_73m2",
     "evaluate_eligibility",
     "grade_lab",
+    "load_ginet21",
+    "load_protocol",
+    "load_questionnaire",
+    "load_study_questionnaires",
     "measurability",
     "minimum_measurable_mm",
     "non_target_response",

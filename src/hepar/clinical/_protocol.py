@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from hepar.clinical._analysis_plan import AnalysisPlan
 from hepar.clinical._base import Record
 from hepar.clinical._criteria import CriterionType, Rule
 from hepar.clinical._plausibility import Plausibility
@@ -172,6 +173,8 @@ class Protocol(Record):
     planning_limits: PlanningLimits
     recist: RecistRules
     plausibility: Plausibility = Field(default_factory=Plausibility)
+    #: The statistical analysis plan (read by hepar.analysis); defaults when the file has none.
+    analysis: AnalysisPlan = Field(default_factory=AnalysisPlan)
 
     @model_validator(mode="after")
     def _check(self) -> Protocol:
