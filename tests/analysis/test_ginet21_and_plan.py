@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from hepar.clinical import (
-    AnalysisPlan,
-    ScaleType,
-    load_ginet21,
-    load_protocol,
-    load_study_questionnaires,
-    score_answers,
-    validate_record,
-)
+from hepar.clinical import AnalysisPlan, ScaleType, score_answers, validate_record
 from hepar.errors import InvalidValueError
+from hepar.io import load_ginet21, load_protocol, load_study_questionnaires
 
 
 def test_ginet21_structure_follows_yadegarfar_2013() -> None:

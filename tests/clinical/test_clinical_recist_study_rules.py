@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from hepar.clinical import RecistReads, Response, assess_recist, validate_record
-from hepar.io import load_protocol
 from hepar.errors import HeparError
+from hepar.io import load_protocol
 
 
 @pytest.mark.parametrize("name", ["registry", "paper-v6"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from hepar.clinical import Protocol, Questionnaire, load_study_questionnaires
+from hepar.clinical import Protocol, Questionnaire
 
 from ._dose_response import DoseResponse, dose_response
 from ._dosimetry_analysis import DosimetryAnalysis, analyse_dosimetry
@@ -56,7 +56,7 @@ class StudyAnalysis:
 
 
 def analyse_study(screening: Sequence[ScreeningRecord], patients: Sequence[PatientRecord],
-                  protocol: Protocol, *, questionnaires: Sequence[Questionnaire] | None = None,
+                  protocol: Protocol, *, questionnaires: Sequence[Questionnaire],
                   notes: Sequence[str] = (), seed: int = 0) -> StudyAnalysis:
     """Run the statistical analysis plan of ``protocol`` (its ``analysis:`` section).
 
@@ -69,15 +69,14 @@ def analyse_study(screening: Sequence[ScreeningRecord], patients: Sequence[Patie
     protocol
         The protocol; its visits place the primary window, its ``analysis`` holds the plan.
     questionnaires
-        Scale definitions to score (default QLQ-C30 and the shipped QLQ-GI.NET21).
+        Scale definitions to score (QLQ-C30 and QLQ-GI.NET21: :func:`hepar.io.load_study_questionnaires`).
     notes
         Free text carried into the report (e.g. "doses from true activity maps").
     seed
         Of the cluster bootstrap, when the plan asks for one.
     """
     plan = protocol.analysis
-    definitions = list(questionnaires) if questionnaires is not None \
-        else load_study_questionnaires()
+    definitions = list(questionnaires)
     responses = patient_responses(patients, protocol)
     tumour_dose = {p.patient_id: p.dosimetry.tumour_gy for p in patients
                    if p.dosimetry is not None and p.dosimetry.tumour_gy is not None}

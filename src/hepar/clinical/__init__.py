@@ -74,7 +74,6 @@ from hepar.clinical._qol import (
     ScaleType,
     score_answers,
 )
-from hepar.clinical._qol_ginet21 import load_ginet21, load_study_questionnaires
 from hepar.clinical._qol_change import ChangeClass, ScaleChange, qol_change
 from hepar.clinical._recist import RecistAssessment, TimePointResponse, assess_recist
 from hepar.clinical._recist_best import BestResponse, best_overall_response
@@ -161,8 +160,8 @@ __all__ = [
     "ScreeningLog",
     "ScreeningLogEntry",
     "SeriousnessCriterion",
-    "SimonDesign",
     "Sex",
+    "SimonDesign",
     "TimePoint",
     "TimePointResponse",
     "Verdict",
@@ -180,10 +179,6 @@ __all__ = [
     "egfr_mdrd_ml_min_1_73m2",
     "evaluate_eligibility",
     "grade_lab",
-    "load_ginet21",
-    "load_protocol",
-    "load_questionnaire",
-    "load_study_questionnaires",
     "measurability",
     "minimum_measurable_mm",
     "non_target_response",

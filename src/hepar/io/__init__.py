@@ -29,8 +29,14 @@ output folders                 :func:`check_output_folder`, :func:`atomic_output
 """
 
 from ._atomic_output import atomic_output_folder, check_output_folder, remove_on_failure
-from ._definitions import load_protocol, load_questionnaire, protocol_names
 from ._camera_file import read_camera_file, write_camera_file, write_json_atomically
+from ._definitions import (
+    load_ginet21,
+    load_protocol,
+    load_questionnaire,
+    load_study_questionnaires,
+    protocol_names,
+)
 from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
@@ -51,8 +57,10 @@ __all__ = [
     "atomic_output_folder",
     "check_output_folder",
     "describe_path",
+    "load_ginet21",
     "load_protocol",
     "load_questionnaire",
+    "load_study_questionnaires",
     "protocol_names",
     "read_camera_file",
     "read_ct_series",

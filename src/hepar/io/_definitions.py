@@ -18,11 +18,17 @@ import yaml
 from hepar.clinical import DEFAULT_PROTOCOL, Protocol, Questionnaire, validate_record
 from hepar.errors import FileFormatError, InvalidValueError
 
-__all__ = ["load_protocol", "load_questionnaire", "protocol_names"]
+__all__ = [
+    "GINET21_FILE", "load_ginet21", "load_protocol", "load_questionnaire", "load_study_questionnaires",
+    "protocol_names",
+]
 
 _PACKAGE = "hepar.clinical"
 #: Scale definitions shipped with hepar (name -> file in ``hepar/clinical/scales``).
-_SHIPPED_SCALES = {"qlq-c30": "qlq-c30.yaml"}
+#: The shipped QLQ-GI.NET21 scale map by item number (Yadegarfar et al., Br J Cancer 2013;108:301;
+#: no item wording; the file states what of the map is verified).
+GINET21_FILE = "qlq-ginet21.yaml"
+_SHIPPED_SCALES = {"qlq-c30": "qlq-c30.yaml", "qlq-ginet21": GINET21_FILE}
 
 
 def protocol_names() -> list[str]:
@@ -115,3 +121,25 @@ def load_questionnaire(name_or_path: str | Path = "qlq-c30") -> Questionnaire:
         source, text = path.name, path.read_text(encoding="utf-8")
     data = _yaml(text, field="questionnaire", source=source, expected="a YAML scale definition")
     return validate_record(Questionnaire, data, source=source)
+
+
+def load_ginet21(path: str | Path | None = None) -> Questionnaire:
+    """The QLQ-GI.NET21 scale definition: the shipped map, or a site's licensed file at ``path``.
+
+    Every GI.NET21 scale is scored like a QLQ-C30 symptom scale, S = (RS - 1) / 3 x 100, with the
+    half-items rule (:func:`hepar.clinical.score_answers`).
+
+    Examples
+    --------
+    >>> ginet = load_ginet21()
+    >>> ginet.instrument, min(ginet.item_numbers), max(ginet.item_numbers)
+    ('QLQ-GI.NET21', 31, 51)
+    >>> sorted(s.code for s in ginet.scales if len(s.items) > 1)
+    ['DRW', 'ED', 'GI', 'SOC', 'TR']
+    """
+    return load_questionnaire("qlq-ginet21" if path is None else Path(path))
+
+
+def load_study_questionnaires(ginet21: str | Path | None = None) -> list[Questionnaire]:
+    """QLQ-C30 and QLQ-GI.NET21, in the order they are scored together (items 1-51)."""
+    return [load_questionnaire("qlq-c30"), load_ginet21(ginet21)]
