@@ -20,6 +20,7 @@ NIfTI-1                        :func:`read_nifti`, :func:`write_nifti`
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
 study protocol (YAML)          :func:`load_protocol`, :func:`protocol_names`
 questionnaire scales (YAML)    :func:`load_questionnaire`
+clinical records (JSON)        :func:`read_record`, :func:`read_records`, :func:`read_json`
 =============================  ===============================================================
 """
 
@@ -28,6 +29,7 @@ from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
 from ._dicom_write import StudyInfo
+from ._json_records import read_json, read_record, read_records
 from ._nifti import read_nifti, write_nifti
 from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import write_nm_projections
@@ -44,9 +46,12 @@ __all__ = [
     "load_questionnaire",
     "protocol_names",
     "read_ct_series",
+    "read_json",
     "read_nifti",
     "read_nm_projections",
     "read_nm_reconstruction",
+    "read_record",
+    "read_records",
     "read_rtdose",
     "read_rtstruct",
     "read_seg",
