@@ -5,20 +5,36 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+# The versions CI installs, pinned: every install applies them (pip -c). Regenerate with
+# `make constraints` after a change to the dependencies in pyproject.toml.
+CONSTRAINTS := constraints.txt
+FRESH_VENV  := .venv-constraints
 
-.PHONY: demo test lint typecheck contracts unit benchmarks clean
+.PHONY: demo test lint typecheck contracts unit benchmarks clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(STAMP_RUN): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(STAMP_TEST): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP_TEST): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $@ $(STAMP_RUN)
+
+# Resolve pyproject.toml's dependencies afresh (newest versions its bounds allow) in a throw-away
+# venv, and pin what was installed. Run `make test` afterwards: the pins are what it tests.
+constraints:
+	rm -rf $(FRESH_VENV)
+	$(PYTHON) -m venv $(FRESH_VENV)
+	$(FRESH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FRESH_VENV)/bin/python -m pip install --quiet -e '.[test]'
+	{ echo "# Pinned by 'make constraints' from pyproject.toml (Python $$($(FRESH_VENV)/bin/python -c 'import sys; print(*sys.version_info[:2], sep=".")')); applied by every install."; \
+	  $(FRESH_VENV)/bin/python -m pip freeze --exclude-editable; } > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
+	rm -rf $(FRESH_VENV)
 
 demo: $(STAMP_RUN)
 	$(BIN)/hepar demo --out demo-output --overwrite
@@ -41,4 +57,4 @@ benchmarks: $(STAMP_RUN)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FRESH_VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -34,7 +34,13 @@ from ._planning import (
     plan_activity,
     split_activity_by_mass,
 )
-from ._regions import activity_in_mbq, non_tumour_liver, outside_of, region_mass_g
+from ._regions import (
+    activity_in_mbq,
+    non_tumour_liver,
+    outside_of,
+    region_mass_g,
+    region_mean_density_g_per_ml,
+)
 from ._roles import RegionRole, Regions, region_role, resolve_regions
 from ._scout import (
     ExtrahepaticDeposition,
@@ -109,6 +115,7 @@ __all__ = [
     "plan_activity",
     "radial_kernel",
     "region_mass_g",
+    "region_mean_density_g_per_ml",
     "region_role",
     "resolve_regions",
     "single_time_point_tia_mbq_h",

@@ -13,8 +13,8 @@ from typing import Any
 from hepar.errors import InvalidValueError
 from hepar.physics import (
     HO166_CLINICAL_ABSORBED_ENERGY_MJ_PER_MBQ,
-    MJ_PER_J,
     activity_for_mean_dose_mbq,
+    mean_dose_gy,
 )
 
 from ._checks import require_positive
@@ -152,9 +152,9 @@ def lung_dose_gy(
         raise InvalidValueError(
             field="lung_shunt_fraction", value=lung_shunt_fraction, expected="0 <= LSF < 1"
         )
-    energy_j = require_positive("absorbed_energy_mj_per_mbq", absorbed_energy_mj_per_mbq) / MJ_PER_J
-    return activity_mbq * lung_shunt_fraction * energy_j / require_positive(
-        "lung_mass_kg", lung_mass_kg
+    return mean_dose_gy(
+        activity_mbq * lung_shunt_fraction, require_positive("lung_mass_kg", lung_mass_kg),
+        absorbed_energy_mj_per_mbq,
     )
 
 
@@ -221,7 +221,7 @@ def plan_activity(
         activity, lung_shunt_fraction, lung_mass,
         absorbed_energy_mj_per_mbq=absorbed_energy_mj_per_mbq,
     )
-    liver = activity * (1.0 - lung_shunt_fraction) * absorbed_energy_mj_per_mbq / MJ_PER_J / mass
+    liver = mean_dose_gy(activity * (1.0 - lung_shunt_fraction), mass, absorbed_energy_mj_per_mbq)
     return QuickPlan(
         treated_mass_kg=mass,
         target_dose_gy=target,

@@ -12,7 +12,13 @@ from hepar.physics import BQ_PER_MBQ
 
 from ._checks import require_mask_not_empty, require_same_grid
 
-__all__ = ["activity_in_mbq", "non_tumour_liver", "outside_of", "region_mass_g"]
+__all__ = [
+    "activity_in_mbq",
+    "non_tumour_liver",
+    "outside_of",
+    "region_mass_g",
+    "region_mean_density_g_per_ml",
+]
 
 
 def activity_in_mbq(activity: Volume, occupancy: NDArray[np.float64] | None = None) -> float:
@@ -27,6 +33,20 @@ def region_mass_g(mask: Mask, density: Volume | float) -> float:
     """Mass in g of a mask with a density map (g/mL, same grid) or one density."""
     rho = np.asarray(density.array, dtype=float) if isinstance(density, Volume) else float(density)
     return float((mask.fraction * rho).sum() * mask.grid.voxel_volume_ml)
+
+
+def region_mean_density_g_per_ml(mask: Mask, density: Volume | float) -> float:
+    """Mean density of a region (its mass over its volume), g/mL.
+
+    Examples
+    --------
+    >>> grid = Volume(np.ones((1, 1, 2)), np.eye(4), "1", "1.2.3")
+    >>> rho = grid.with_array(np.array([[[0.26, 1.06]]]), VolumeUnit.G_PER_ML)
+    >>> round(region_mean_density_g_per_ml(Mask("lung and liver", grid), rho), 3)
+    0.66
+    """
+    require_mask_not_empty(mask)
+    return region_mass_g(mask, density) / mask.volume_ml
 
 
 def non_tumour_liver(liver: Mask, tumours: Sequence[Mask]) -> Mask:

@@ -25,6 +25,7 @@ any of these                   :func:`describe_path` (what ``hepar info`` prints
 study protocol (YAML)          :func:`load_protocol`, :func:`protocol_names`
 questionnaire scales (YAML)    :func:`load_questionnaire`
 output folders                 :func:`check_output_folder`, :func:`atomic_output_folder`
+clinical records (JSON)        :func:`read_record`, :func:`read_records`, :func:`read_json`
 =============================  ===============================================================
 """
 
@@ -41,6 +42,7 @@ from ._describe import FileDescription, FileKind, describe_path
 from ._dicom_ct import read_ct_series, write_ct_series
 from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
 from ._dicom_write import StudyInfo
+from ._json_records import read_json, read_record, read_records
 from ._nifti import read_nifti, write_nifti
 from ._nm_beds import read_nm_projection_beds, stitch_beds
 from ._nm_projections_read import read_nm_projections
@@ -64,12 +66,15 @@ __all__ = [
     "protocol_names",
     "read_camera_file",
     "read_ct_series",
+    "read_json",
     "read_nifti",
     "read_nm_acquisition",
     "read_nm_projection_beds",
     "read_nm_projections",
     "read_nm_reconstruction",
     "read_nm_static",
+    "read_record",
+    "read_records",
     "read_rtdose",
     "read_rtstruct",
     "read_seg",

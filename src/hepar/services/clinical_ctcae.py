@@ -1,22 +1,21 @@
-"""Use case: grade a lab value by CTCAE v4.03; summarise a patient's adverse events."""
+"""Use case: grade a lab value by CTCAE v4.03; summarise a patient's adverse events.
+
+:func:`adverse_event_summary` works on typed :class:`~hepar.clinical.AdverseEvent` records;
+:func:`adverse_event_summary_file` is the command's file edge (reading through :mod:`hepar.io`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import (
-    AdverseEvent,
-    grade_lab,
-    sae_report_status,
-    validate_record,
-    worst_grades,
-)
+from hepar.clinical import AdverseEvent, grade_lab, sae_report_status, worst_grades
 from hepar.errors import InvalidValueError
-from hepar.services._clinical_input import read_json
+from hepar.io import read_records
 
-__all__ = ["adverse_event_summary_file", "grade_lab_value"]
+__all__ = ["adverse_event_summary", "adverse_event_summary_file", "grade_lab_value"]
 
 
 def grade_lab_value(
@@ -35,29 +34,11 @@ def grade_lab_value(
     return {"grade": data.pop("grade"), "reason": data.pop("reason"), **data}
 
 
-def adverse_event_summary_file(path: str | Path, *, now: datetime | None = None) -> dict[str, Any]:
-    """Worst grade per patient and term, and the SAE reporting status, of the adverse events in a
-    JSON file (a list of adverse-event records, or ``{"events": [...]}``)."""
-    data = read_json(path)
-    items = data.get("events") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise InvalidValueError(
-            field="events",
-            value=type(items).__name__,
-            expected="a list of adverse-event records",
-            source=Path(path).name,
-        )
-    events = []
-    for index, item in enumerate(items):
-        try:
-            events.append(validate_record(AdverseEvent, item, source=Path(path).name))
-        except InvalidValueError as error:
-            raise type(error)(
-                field=f"events[{index}].{error.field}",
-                value=error.value,
-                expected=error.expected,
-                source=error.source,
-            ) from None
+def adverse_event_summary(
+    events: Sequence[AdverseEvent], *, now: datetime | None = None, source: str | None = None
+) -> dict[str, Any]:
+    """Worst grade per patient and term, and the SAE reporting status at ``now`` (default: now),
+    of a patient's adverse events; the ``hepar ctcae events --json`` output."""
     ids = [event.id for event in events]
     for index, event_id in enumerate(ids):
         if event_id in ids[:index]:
@@ -65,7 +46,7 @@ def adverse_event_summary_file(path: str | Path, *, now: datetime | None = None)
                 field=f"events[{index}].id",
                 value=event_id,
                 expected="a unique adverse-event id",
-                source=Path(path).name,
+                source=source,
             )
     moment = now or datetime.now(UTC)
     return {
@@ -75,3 +56,10 @@ def adverse_event_summary_file(path: str | Path, *, now: datetime | None = None)
         ],
         "evaluated_at": moment.isoformat(),
     }
+
+
+def adverse_event_summary_file(path: str | Path, *, now: datetime | None = None) -> dict[str, Any]:
+    """File edge of ``hepar ctcae events``: :func:`adverse_event_summary` of the adverse events
+    in a JSON file (a list of adverse-event records, or ``{"events": [...]}``)."""
+    events = read_records(AdverseEvent, path, key="events", what="adverse-event")
+    return adverse_event_summary(events, now=now, source=Path(path).name)

@@ -1,4 +1,8 @@
-"""Use case: assess a patient's RECIST 1.1 reads."""
+"""Use case: assess a patient's RECIST 1.1 reads.
+
+:func:`assess_reads` works on the typed :class:`~hepar.clinical.RecistReads`;
+:func:`assess_reads_file` is the command's file edge (reading through :mod:`hepar.io`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hepar.clinical import RecistAssessment, RecistReads, assess_recist
-from hepar.services._clinical_input import read_record
+from hepar.io import read_record
 
 __all__ = ["assess_reads", "assess_reads_file", "recist_json"]
 
@@ -30,5 +34,6 @@ def recist_json(assessment: RecistAssessment) -> dict[str, Any]:
 
 
 def assess_reads_file(path: str | Path) -> dict[str, Any]:
-    """Assess the reads in JSON file ``path``; the ``hepar recist --json`` output."""
+    """File edge of ``hepar recist``: the reads in JSON file ``path``, assessed; the
+    ``hepar recist --json`` output."""
     return recist_json(assess_reads(read_record(RecistReads, path)))

@@ -1,23 +1,34 @@
-"""Use case: screen a candidate against the protocol's inclusion and exclusion criteria."""
+"""Use case: screen a candidate against the protocol's inclusion and exclusion criteria.
+
+:func:`screen_candidate` works on typed records (a :class:`~hepar.clinical.Candidate`, a
+:class:`~hepar.clinical.Protocol`); :func:`screen_candidate_file` is the command's file edge: it
+reads both through :mod:`hepar.io` and returns the ``hepar screen --json`` output.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from hepar.clinical import Candidate, EligibilityResult, check_candidate, evaluate_eligibility
-from hepar.io import load_protocol
-from hepar.services._clinical_input import read_record
+from hepar.clinical import (
+    Candidate,
+    EligibilityResult,
+    Protocol,
+    check_candidate,
+    evaluate_eligibility,
+)
+from hepar.io import load_protocol, read_record
 
 __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]
 
 
 def screen_candidate(
-    candidate: Candidate, protocol: str | Path = "registry"
+    candidate: Candidate, protocol: Protocol | str | Path = "registry"
 ) -> EligibilityResult:
-    """Evaluate every criterion of ``protocol`` (name or file) on ``candidate``, after the
-    protocol's plausibility checks (:func:`hepar.clinical.check_candidate`)."""
-    study = load_protocol(protocol)
+    """Evaluate every criterion of ``protocol`` (a record, or a shipped name or file read through
+    :func:`hepar.io.load_protocol`) on ``candidate``, after the protocol's plausibility checks
+    (:func:`hepar.clinical.check_candidate`)."""
+    study = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
     check_candidate(study.plausibility, candidate, protocol=study.name,
                     criteria=[criterion.id for criterion in study.criteria])
     return evaluate_eligibility(candidate, study)
@@ -38,6 +49,7 @@ def screening_json(result: EligibilityResult) -> dict[str, Any]:
 
 
 def screen_candidate_file(path: str | Path, protocol: str | Path = "registry") -> dict[str, Any]:
-    """Screen the candidate record in JSON file ``path``; the ``hepar screen --json`` output."""
+    """File edge of ``hepar screen``: the candidate record in JSON file ``path``, screened; the
+    ``hepar screen --json`` output."""
     candidate = read_record(Candidate, path)
-    return screening_json(screen_candidate(candidate, protocol))
+    return screening_json(screen_candidate(candidate, load_protocol(protocol)))

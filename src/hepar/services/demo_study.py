@@ -38,7 +38,7 @@ import numpy as np
 
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
-from hepar.phantoms import VirtualPatient, generate_virtual_patient
+from hepar.phantoms import VirtualPatient, generate_clinical_record, generate_virtual_patient
 from hepar.physics import G_PER_KG, S_PER_H
 
 __all__ = ["DEMO_MARKER", "DEMO_STEPS", "run_demo"]
@@ -182,10 +182,11 @@ def run_demo(
     ``files``, ``screening``, ``plan``, ``dose``, ``follow_up``, ``calibration``,
     ``reconstruction``, ``truth_comparison`` and ``notes`` (README, ``hepar demo``).
     """
-    from hepar.services.clinical_ctcae import adverse_event_summary_file
-    from hepar.services.clinical_qol import qol_change_files
-    from hepar.services.clinical_recist import assess_reads_file
-    from hepar.services.clinical_screen import screen_candidate_file
+    from hepar.io import load_protocol
+    from hepar.services.clinical_ctcae import adverse_event_summary
+    from hepar.services.clinical_qol import qol_change_json, questionnaires, score_qol
+    from hepar.services.clinical_recist import assess_reads, recist_json
+    from hepar.services.clinical_screen import screen_candidate, screening_json
     from hepar.services.describe import describe
     from hepar.services.dose_calculation import compute_dose
     from hepar.services.phantom_patient import write_virtual_patient
@@ -200,7 +201,9 @@ def run_demo(
     patient = generate_virtual_patient(seed, preset_name)
     step(DEMO_STEPS[1])
     folder = out / "patient"
-    truth = write_virtual_patient(folder, seed=seed, preset_name=preset_name, patient=patient)
+    record = generate_clinical_record(patient)
+    truth = write_virtual_patient(folder, seed=seed, preset_name=preset_name, patient=patient,
+                                  clinical_record=record)
     scans = {scan["name"]: scan for scan in truth["scans"]}
     scout_scan, treatment_scan = scans["ho166_scout"], scans["ho166_treatment"]
 
@@ -217,12 +220,12 @@ def run_demo(
     }
 
     step(DEMO_STEPS[4])
-    clinical = json.loads((folder / "clinical.json").read_text(encoding="utf-8"))
-    inputs = out / "inputs"
+    clinical = record.to_json()
+    inputs = out / "inputs"  # the records as files, for running the commands on them by hand
     inputs.mkdir()
-    candidate_path = inputs / "candidate.json"
-    candidate_path.write_text(json.dumps(clinical["candidate"], indent=1), encoding="utf-8")
-    screening = screen_candidate_file(candidate_path, "registry")
+    (inputs / "candidate.json").write_text(json.dumps(clinical["candidate"], indent=1),
+                                           encoding="utf-8")
+    screening = screening_json(screen_candidate(record.candidate, load_protocol("registry")))
 
     step(DEMO_STEPS[5])
     recon = out / "recon"
@@ -279,18 +282,20 @@ def run_demo(
     follow = inputs / "follow_up"
     follow.mkdir()
     (follow / "reads.json").write_text(json.dumps(clinical["recist"]), encoding="utf-8")
+    c30 = questionnaires()
+    scores = {}
     for visit, name in (("screening", "qol_baseline.json"), ("fu-3m", "qol_3m.json")):
-        answers = clinical["qol"][visit]["answers"]
-        c30_only = {item: answer for item, answer in answers.items()
-                    if int(item) <= QLQ_C30_LAST_ITEM}
+        c30_only = {item: answer for item, answer in record.qol[visit].answers.items()
+                    if item <= QLQ_C30_LAST_ITEM}
         (follow / name).write_text(json.dumps(c30_only), encoding="utf-8")
+        scores[visit] = score_qol(c30_only, c30)
     (follow / "adverse_events.json").write_text(
         json.dumps(clinical["adverse_events"]), encoding="utf-8")
-    recist = assess_reads_file(follow / "reads.json")
-    qol = qol_change_files(follow / "qol_baseline.json", follow / "qol_3m.json")
-    ctcae = adverse_event_summary_file(follow / "adverse_events.json",
-                                       now=datetime.fromisoformat(truth["scans"][-1]
-                                                                  ["acquisition_start"]))
+    recist = recist_json(assess_reads(record.recist))
+    qol = qol_change_json(scores["screening"], scores["fu-3m"], c30)
+    ctcae = adverse_event_summary(
+        record.adverse_events, now=datetime.fromisoformat(truth["scans"][-1]["acquisition_start"])
+    )
 
     step(DEMO_STEPS[10])
     liver_metrics = next(m for m in dose["voi_metrics"] if m["name"] == "liver")

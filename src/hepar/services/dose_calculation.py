@@ -36,7 +36,7 @@ from hepar.dosimetry import (
     kernel_convolution_dose,
     local_deposition_dose,
     permanent_implant_tia,
-    region_mass_g,
+    region_mean_density_g_per_ml,
     single_time_point_tia_mbq_h,
     voxel_kernel,
 )
@@ -175,8 +175,7 @@ def _density(
 def _region_densities(regions: Sequence[Mask | None], density: Volume) -> dict[str, float]:
     """Mean density (mass / volume, g/mL) of each region."""
     return {
-        region.name: region_mass_g(region, density)
-        / (float(region.fraction.sum()) * density.voxel_volume_ml)
+        region.name: region_mean_density_g_per_ml(region, density)
         for region in regions if region is not None and region.fraction.sum() > 0
     }
 

@@ -45,6 +45,7 @@ import numpy as np
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
 from hepar.phantoms import (
+    ClinicalRecord,
     PatientOptions,
     VirtualPatient,
     check_seed,
@@ -128,6 +129,7 @@ def write_virtual_patient(
     options: PatientOptions | None = None,
     patient: VirtualPatient | None = None,
     clinical: bool = True,
+    clinical_record: ClinicalRecord | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Simulate (or take) one virtual patient and write its patient folder.
@@ -143,6 +145,8 @@ def write_virtual_patient(
     clinical
         Also write the clinical record (``clinical.json``, typed records of
         :mod:`hepar.clinical`; its dose-response model goes into ``truth.json``).
+    clinical_record
+        The clinical record to write (default: generated from the patient).
     progress
         Called with a short message per step.
 
@@ -222,10 +226,10 @@ def write_virtual_patient(
         truth["maps"] = maps
         if clinical:
             say("writing the clinical record")
-            record = generate_clinical_record(patient)
+            written = clinical_record or generate_clinical_record(patient)
             (staging / "clinical.json").write_text(
-                json.dumps(record.to_json(), indent=1) + "\n", encoding="utf-8")
-            truth["clinical"] = {"record": "clinical.json", **record.truth_json()}
+                json.dumps(written.to_json(), indent=1) + "\n", encoding="utf-8")
+            truth["clinical"] = {"record": "clinical.json", **written.truth_json()}
         (staging / "truth.json").write_text(json.dumps(truth, indent=1) + "\n",
                                             encoding="utf-8")
         _publish(staging, out)
