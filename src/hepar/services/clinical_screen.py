@@ -12,6 +12,7 @@ from hepar.clinical import (
     evaluate_eligibility,
     load_protocol,
 )
+from hepar.errors import InvalidValueError
 from hepar.services.clinical_input import read_record
 
 __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]
@@ -45,4 +46,9 @@ def screening_json(result: EligibilityResult) -> dict[str, Any]:
 def screen_candidate_file(path: str | Path, protocol: str | Path = "registry") -> dict[str, Any]:
     """Screen the candidate record in JSON file ``path``; the ``hepar screen --json`` output."""
     candidate = read_record(Candidate, path)
-    return screening_json(screen_candidate(candidate, protocol))
+    try:
+        result = screen_candidate(candidate, protocol)
+    except InvalidValueError as error:  # a plausibility check: name the file too
+        raise type(error)(field=error.field, value=error.value, expected=error.expected,
+                          source=error.source or Path(path).name) from None
+    return screening_json(result)
