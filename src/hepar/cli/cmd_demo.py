@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
-                transient=True) as bar:
+                transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("demo", total=len(DEMO_STEPS))
             seen: list[str] = []
 
