@@ -57,10 +57,23 @@ class HeparError(Exception):
 
     def _message(self) -> str:
         where = f"{self.source}: " if self.source else ""
-        return f"{where}{self.field} = {self.value!r}: expected {self.expected}"
+        return f"{where}{self.field} = {_short_repr(self.value)}: expected {self.expected}"
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep errors picklable for Dask workers
         return (_rebuild, (type(self), self.field, self.value, self.expected, self.source))
+
+
+#: Longest echo of a value in a message (a whole record echoed would not be one readable line).
+MAX_VALUE_CHARS = 160
+
+
+def _short_repr(value: Any) -> str:
+    """``repr(value)``, shortened in the middle beyond :data:`MAX_VALUE_CHARS`."""
+    text = repr(value)
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    half = MAX_VALUE_CHARS // 2
+    return f"{text[:half]} ... {text[-half:]} ({len(text)} characters)"
 
 
 def _rebuild(

@@ -64,6 +64,10 @@ def register(app: typer.Typer) -> None:
         preset(preset_name)
         if cohort is not None and cohort < 1:
             raise InvalidValueError(field="--cohort", value=cohort, expected="at least 1 patient")
+        if cohort is not None:
+            from hepar.services.clinical_protocol import load_study_protocol
+
+            load_study_protocol(protocol)
         check_output_folder(out_dir, option="OUT_DIR")
 
         def progress(message: str) -> None:

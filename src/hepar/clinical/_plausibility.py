@@ -123,12 +123,15 @@ def check_calibration_interval(settings: Plausibility, calibration: datetime,
 
 
 def check_age(settings: Plausibility, *, age_years: float | None, computed_years: float | None,
-              protocol: str | None = None) -> None:
+              birth_date: date | None = None, protocol: str | None = None) -> None:
     """Refuse an age above ``age_years_max`` or one that contradicts the birth date."""
-    for value, field in ((age_years, "age_years"), (computed_years, "birth_date")):
+    born = birth_date.isoformat() if birth_date is not None else None
+    for value, field, shown in ((age_years, "age_years", age_years),
+                                (computed_years, "birth_date", f"{born} ({computed_years:g} years)"
+                                 if computed_years is not None else None)):
         if value is not None and value > settings.age_years_max:
             raise InvalidValueError(
-                field=field, value=value,
+                field=field, value=shown,
                 expected=f"an age of at most {settings.age_years_max:g} years at screening "
                 f"{_setting('age_years_max', protocol)}",
             )
@@ -177,7 +180,8 @@ def check_candidate(settings: Plausibility, candidate: Candidate, *,
     if candidate.birth_date is not None:
         day, born = candidate.screening_date, candidate.birth_date
         computed = float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
-    check_age(settings, age_years=candidate.age_years, computed_years=computed, protocol=protocol)
+    check_age(settings, age_years=candidate.age_years, computed_years=computed,
+              birth_date=candidate.birth_date, protocol=protocol)
     for index, lab in enumerate(candidate.labs):
         if lab.sampled_on is not None:
             check_lab_date(settings, lab.sampled_on, candidate.screening_date,

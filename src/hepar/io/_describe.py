@@ -130,7 +130,10 @@ def _start(dataset: Dataset, source: str) -> str | None:
 def _describe_series(folder: Path, series_uid: str | None) -> FileDescription:
     stack = scan_series(folder, series_uid=series_uid, stop_before_pixels=True)
     for file in stack.paths:  # with their pixels: a truncated slice is refused, not described
-        read_dataset(file)
+        if "PixelData" not in read_dataset(file):
+            raise DicomFormatError(field="PixelData", value=None, source=str(file),
+                                   expected="the pixel data of every slice (the file is "
+                                   "truncated or corrupt)")
     first = stack.datasets[0]
     grid = Volume(np.zeros((1, 1, 1)), stack.affine, VolumeUnit.FRACTION, "1")
     facts = _volume_facts(grid)
@@ -237,9 +240,21 @@ def _describe_seg(path: Path) -> FileDescription:
     return description
 
 
+def _is_image_class(sop_class: str) -> bool:
+    """A SOP class whose objects always carry Pixel Data (images, segmentations)."""
+    name = DicomUID(sop_class).name if sop_class else ""
+    return name.endswith("Image Storage") or sop_class == SegmentationStorage
+
+
 def _describe_dicom_file(path: Path) -> FileDescription:
     dataset = read_dataset(path, stop_before_pixels=True)
     sop_class = str(dataset.get("SOPClassUID", ""))
+    if _is_image_class(sop_class) and "PixelData" not in read_dataset(path):
+        raise DicomFormatError(
+            field="PixelData", value=None, source=str(path),
+            expected=f"the pixel data of a {DicomUID(sop_class).name} object (the file is "
+            "truncated or corrupt)",
+        )
     if sop_class in (NuclearMedicineImageStorage, NM_IMAGE_STORAGE_RETIRED):
         return _describe_nm(path, dataset)
     if sop_class == RTDoseStorage:
@@ -257,7 +272,6 @@ def _describe_dicom_file(path: Path) -> FileDescription:
     if sop_class == SegmentationStorage:
         return _describe_seg(path)
     if dataset.get("Rows") and dataset.get("Columns"):
-        read_dataset(path)  # with its pixels: a truncated slice is refused, not described
         return _describe_image(path, dataset)
     return FileDescription(path=str(path), kind=FileKind.DICOM, **_header_facts(dataset))
 

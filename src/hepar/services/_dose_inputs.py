@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hepar.dosimetry import Regions, resolve_regions
-from hepar.errors import GeometryError, InvalidValueError
+from hepar.errors import GeometryError, HeparError, InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 from hepar.io import (
     FileKind,
@@ -39,9 +39,30 @@ def _nifti(path: Path, unit: VolumeUnit | str | None, frame: str | None) -> Volu
     return read_nifti(path, unit=unit, frame_of_reference_uid=stored or frame)
 
 
+#: ``Volume.metadata`` key set when a NIfTI SPECT stored no frame and none was given.
+FRAME_MADE_UP = "frame_of_reference_made_up"
+
+
+def _same_frame(volume: Volume, reference: Volume, *, option: str, source: Path) -> None:
+    """Refuse ``volume`` on another frame than ``reference``, saying how to fix it."""
+    if volume.frame_of_reference_uid == reference.frame_of_reference_uid:
+        return
+    hint = ("; the SPECT is a NIfTI that stores no frame: give --like CT_DIR or "
+            "--frame-of-reference UID" if reference.metadata.get(FRAME_MADE_UP) else
+            "; register it first")
+    raise GeometryError(
+        field=option, value=volume.frame_of_reference_uid, source=str(source),
+        expected=f"the SPECT's frame of reference ({reference.frame_of_reference_uid}){hint}",
+    )
+
+
 def _frame_of(like: str | Path) -> str:
     """The frame of reference of the image ``like`` (a CT folder or file): ``--like``."""
-    frame = describe_path(Path(like)).frame_of_reference_uid
+    try:
+        frame = describe_path(Path(like)).frame_of_reference_uid
+    except HeparError as error:
+        raise InvalidValueError(field="like", value=str(like),
+                                expected=f"a readable DICOM image or series ({error})") from None
     if not frame:
         raise InvalidValueError(field="like", value=str(like),
                                 expected="a DICOM image or series that has a FrameOfReferenceUID")
@@ -79,6 +100,8 @@ def load_activity(
                 "--frame-of-reference/--like",
             )
         volume = _nifti(source, unit, frame)
+        if not (frame or stored.frame_of_reference_uid):
+            volume.metadata[FRAME_MADE_UP] = True
     else:
         if unit is not None or frame is not None:
             raise InvalidValueError(
@@ -120,12 +143,7 @@ def load_ct_on_grid(path: str | Path, reference: Volume) -> Volume:
         ct = _nifti(source, VolumeUnit.HU, reference.frame_of_reference_uid)
     else:
         ct = read_ct_series(source)
-    if ct.frame_of_reference_uid != reference.frame_of_reference_uid:
-        raise GeometryError(
-            field="ct", value=ct.frame_of_reference_uid, source=str(source),
-            expected=f"the SPECT's frame of reference ({reference.frame_of_reference_uid}); for a "
-            "NIfTI SPECT that stores no frame, give --like CT_DIR or --frame-of-reference UID",
-        )
+    _same_frame(ct, reference, option="ct", source=source)
     return ct if ct.same_grid(reference) else resample_to(ct, reference, method="linear")
 
 
@@ -142,6 +160,7 @@ def load_region(path: str | Path, reference: Volume, *, name: str) -> Mask:
         (mask,) = masks.values()
         return Mask(name, mask.grid)
     volume = _nifti(source, VolumeUnit.FRACTION, reference.frame_of_reference_uid)
+    _same_frame(volume, reference, option=name, source=source)
     values = np.asarray(volume.array, dtype=float)
     if not np.isfinite(values).all() or values.min(initial=0.0) < 0 or values.max(
             initial=0.0) > 1:

@@ -17,6 +17,7 @@ from hepar.clinical import (
     check_candidate,
     evaluate_eligibility,
 )
+from hepar.errors import InvalidValueError
 from hepar.io import load_protocol, read_record
 
 __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]
@@ -52,4 +53,9 @@ def screen_candidate_file(path: str | Path, protocol: str | Path = "registry") -
     """File edge of ``hepar screen``: the candidate record in JSON file ``path``, screened; the
     ``hepar screen --json`` output."""
     candidate = read_record(Candidate, path)
-    return screening_json(screen_candidate(candidate, load_protocol(protocol)))
+    try:
+        result = screen_candidate(candidate, load_protocol(protocol))
+    except InvalidValueError as error:  # a plausibility check: name the file too
+        raise type(error)(field=error.field, value=error.value, expected=error.expected,
+                          source=error.source or Path(path).name) from None
+    return screening_json(result)

@@ -1,0 +1,43 @@
+"""``hepar demo``: bad options and unusable ``--out`` are refused before any simulation, and a
+refused run leaves no folder behind (issue 9: ``demo --preset foo`` left one)."""
+
+from __future__ import annotations
+
+import pytest
+from bad_input import check_bad_input
+
+
+def _cases(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x", encoding="utf-8")
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "thesis.tex").write_text("not a demo", encoding="utf-8")
+    out = tmp_path / "demo"
+    return [
+        ("unknown preset", ["--out", out, "--preset", "foo"], "preset", out),
+        ("empty preset", ["--out", out, "--preset", ""], "preset", out),
+        ("negative seed", ["--out", out, "--seed", "-1"], "seed", out),
+        ("non-numeric seed", ["--out", out, "--seed", "abc"], "--seed", out),
+        ("fractional seed", ["--out", out, "--seed", "2.5"], "--seed", out),
+        ("huge seed", ["--out", out, "--seed", str(10**40)], "seed", out),
+        ("--out is a file", ["--out", a_file], "--out", a_file),
+        ("--out not empty", ["--out", used], "--overwrite", used),
+        ("--overwrite of a folder demo did not write", ["--out", used, "--overwrite"], "demo",
+         used),
+        ("--out under /proc", ["--out", "/proc/hepar-demo"], "/proc", None),
+        ("--out under /sys", ["--out", "/sys/hepar-demo"], "/sys", None),
+        ("--out inside a file", ["--out", a_file / "demo"], "--out", a_file),
+        ("unknown option", ["--out", out, "--fast"], "--fast", out),
+        ("--out without a value", ["--out"], "--out", None),
+        ("flag with a value", ["--out", out, "--json=1"], "--json", out),
+        ("preset and seed both bad", ["--out", out, "--preset", "foo", "--seed", "-1"], "seed",
+         out),
+    ]
+
+
+@pytest.mark.parametrize("index", range(16))
+def test_bad_demo_input(tmp_path, capsys, index):
+    _case, args, named, out = _cases(tmp_path)[index]
+    check_bad_input(capsys, ["demo", *args], named, out=out)
+    assert not (tmp_path / "demo").exists()
