@@ -66,6 +66,7 @@ __all__ = [
     "TAIL_DISTANCE_MM",
     "CameraCalibration",
     "WindowSensitivity",
+    "build_up_key",
     "calibrate_camera",
     "combine_calibrations",
     "crosstalk_key",
@@ -81,6 +82,11 @@ TAIL_DISTANCE_MM = 80.0
 _SOURCE_THRESHOLD = 0.1
 #: Key of the 166Ho background ratio k in :attr:`CameraCalibration.crosstalk`.
 HO166_BACKGROUND_KEY = "Ho-166 81keV/118keV background"
+
+
+def build_up_key(isotope: str) -> str:
+    """Key of the photopeak scatter build-up b in :attr:`CameraCalibration.crosstalk`."""
+    return f"{isotope} photopeak build-up per mfp"
 
 
 def crosstalk_key(isotope: str, window_centre_kev: float, reference_centre_kev: float) -> str:

@@ -47,6 +47,7 @@ from hepar.physics import (
 from ._calibration import (
     HO166_BACKGROUND_KEY,
     CameraCalibration,
+    build_up_key,
     crosstalk_key,
     dead_time_alpha_cps_per_mbq,
     frame_decay_factors,
@@ -59,17 +60,24 @@ from ._projector import CollimatorResponse, RotationProjector
 from ._scatter import smooth_views, tew_estimate
 from ._windows import IMAGING_LINE_KEV, isotope_windows
 
-__all__ = ["PHOTOPEAK_BUILD_UP_PER_MFP", "Reconstruction", "reconstruct"]
+__all__ = [
+    "PHOTOPEAK_BUILD_UP_PER_MFP", "PHOTOPEAK_SCATTER_FWHM_MM", "Reconstruction", "reconstruct",
+]
 
 #: CT number above which a voxel belongs to the body (air and lung below).
 BODY_HU = -500.0
 #: Clearance between body and collimator (mm) assumed when the file records no radius.
 DEFAULT_CLEARANCE_MM = 25.0
-#: Linear build-up b of the attenuation term per isotope: once-scattered photons of the imaging
-#: line that the photopeak window accepts, per mean free path. 177Lu: 0 (TEW removes its
-#: scatter). 166Ho: the 81 keV (15 %) window has no lower scatter window and 80.6 keV photons
-#: lose little energy in small-angle scatter, so that scatter is modelled by build-up.
-PHOTOPEAK_BUILD_UP_PER_MFP = {"Ho-166": 0.3, "Lu-177": 0.0}
+#: Default linear build-up b of the attenuation term per isotope (scattered photons of the
+#: imaging line that the photopeak window accepts, per mean free path), used when the camera
+#: calibration has none (:func:`~hepar.spect.calibrate_build_up` fits it on a phantom). 177Lu:
+#: 0 (TEW removes its scatter). 166Ho: the 81 keV (15 %) window has no lower scatter window
+#: and 80.6 keV photons lose little energy in small-angle scatter, so their scatter is modelled
+#: by build-up; 0.22 is what calibrate_build_up finds on a simulated 20 cm water cylinder
+#: (tests/spect), a placeholder until a site calibrates on its own phantom.
+PHOTOPEAK_BUILD_UP_PER_MFP = {"Ho-166": 0.22, "Lu-177": 0.0}
+#: Extra spread (FWHM, mm) of the build-up (scattered) photons on the detector.
+PHOTOPEAK_SCATTER_FWHM_MM = {"Ho-166": 80.0, "Lu-177": 0.0}
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
 
@@ -173,6 +181,7 @@ def reconstruct(
     collimator: str = "ME",
     post_filter_fwhm_mm: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    build_up_per_mfp: float | None = None,
 ) -> Reconstruction:
     """Reconstruct ``isotope`` from ``projections`` with CT attenuation, CDR and scatter.
 
@@ -195,6 +204,9 @@ def reconstruct(
         Optional 3-D Gaussian post-filter.
     progress
         ``progress(done, total)`` after each OSEM sub-iteration.
+    build_up_per_mfp
+        Photopeak scatter build-up b; from the camera calibration, else
+        :data:`PHOTOPEAK_BUILD_UP_PER_MFP`, when not given.
 
     Returns
     -------
@@ -249,11 +261,18 @@ def reconstruct(
     response = CollimatorResponse(
         spec.hole_diameter_mm, spec.effective_length_mm(energy),
         SYMBIA_DETECTOR.intrinsic_fwhm_mm(energy))
+    build_up = PHOTOPEAK_BUILD_UP_PER_MFP[iso]
+    if build_up_per_mfp is not None:
+        build_up = build_up_per_mfp
+    elif camera is not None and build_up_key(iso) in camera.crosstalk:
+        build_up = camera.crosstalk[build_up_key(iso)]
+    notes.append(f"photopeak scatter build-up b = {build_up:.3f} per mean free path")
     views = subset_views(projections.angles_deg, subsets)
     projector = RotationProjector(
         mu_per_mm=mu, support=body, angles_deg=projections.angles_deg, radius_mm=radius,
         spacing_mm=(dz, dx), response=response,
-        build_up_per_mfp=PHOTOPEAK_BUILD_UP_PER_MFP[iso], subsets=views)
+        build_up_per_mfp=build_up, scatter_fwhm_mm=PHOTOPEAK_SCATTER_FWHM_MM[iso],
+        subsets=views)
     additive = _additive(projections, iso, camera, notes)
     rows = geometry.rows
     counts = np.asarray(projections.counts[found.photopeak], dtype=np.float32)
