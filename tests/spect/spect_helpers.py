@@ -53,6 +53,8 @@ TINY = preset("tiny")
 PATIENT_SEED = 1
 CYLINDER_RADIUS_MM = 100.0
 CYLINDER_LENGTH_MM = 200.0
+#: Body-sized elliptical water phantom (about the NEMA IEC body phantom's 30 x 23 cm section).
+BODY_SEMI_AXES_MM = (150.0, 115.0)
 
 
 def camera() -> Camera:
@@ -88,15 +90,18 @@ def point_in_air(isotope: str, activity_mbq: float, start: datetime,
                     seed=seed, radius_mm=150.0)
 
 
-def water_cylinder(isotope: str, activity_mbq: float, start: datetime,
-                   seed: int = 12) -> tuple[SimulatedAcquisition, Volume]:
-    """SPECT (24 views, 60 s) of a 20 cm water cylinder filled uniformly; returns the CT too."""
+def water_cylinder(isotope: str, activity_mbq: float, start: datetime, seed: int = 12,
+                   semi_axes_mm: tuple[float, float] = (CYLINDER_RADIUS_MM, CYLINDER_RADIUS_MM),
+                   ) -> tuple[SimulatedAcquisition, Volume]:
+    """SPECT (24 views, 60 s) of a water cylinder (elliptical if asked) filled uniformly;
+    returns the CT too."""
     hu = _grid(48, -1000.0)
     n = hu.shape[0]
     s = TINY.grid_spacing_mm
     c = (np.arange(n) - (n - 1) / 2) * s
     zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
-    inside = (np.hypot(xx, yy) <= CYLINDER_RADIUS_MM) & (np.abs(zz) <= CYLINDER_LENGTH_MM / 2)
+    inside = ((np.hypot(xx / semi_axes_mm[0], yy / semi_axes_mm[1]) <= 1.0)
+              & (np.abs(zz) <= CYLINDER_LENGTH_MM / 2))
     array = np.where(inside, 0.0, -1000.0)
     hu = hu.with_array(array)
     activity = inside * (activity_mbq / inside.sum())
@@ -113,7 +118,8 @@ def patient() -> VirtualPatient:
 @lru_cache(maxsize=1)
 def site_calibration() -> CameraCalibration:
     """What a site would measure: sensitivities from point sources in air (166Ho, 177Lu), the
-    166Ho build-up on a water cylinder, the 177Lu crosstalk ratios on a 177Lu water cylinder."""
+    166Ho build-up on a 20 cm water cylinder, the 177Lu crosstalk ratios on a body-sized
+    elliptical water phantom with 177Lu recorded in all windows."""
     start = patient().scans[1].acquisition_start
     ho = point_in_air("Ho-166", 50.0, start)
     lu = point_in_air("Lu-177", 50.0, start)
@@ -121,7 +127,7 @@ def site_calibration() -> CameraCalibration:
         calibrate_camera(ho.projections, activity_mbq=50.0, reference_time=start),
         calibrate_camera(lu.projections, activity_mbq=50.0, reference_time=start),
     )
-    lu_cyl, _ = water_cylinder("Lu-177", 200.0, start)
+    lu_cyl, _ = water_cylinder("Lu-177", 200.0, start, semi_axes_mm=BODY_SEMI_AXES_MM)
     lu_ratios = calibrate_camera(lu_cyl.projections, activity_mbq=200.0, reference_time=start)
     cross = dict(air.crosstalk)
     cross.update({k: v for k, v in lu_ratios.crosstalk.items() if k.startswith("Lu-177 ")})

@@ -25,7 +25,7 @@
   counts and only the spatially broad downscatter/bremsstrahlung remains. If that area is too
   small, the window-width ratio (a flat continuum) is used and a note says so.
 * **Crosstalk ratios**: counts in each window per count in the isotope's reference window
-  (166Ho: the 118 keV window; 177Lu: the 208 keV photopeak), keyed
+  (166Ho: the 118 keV window; 177Lu: the TEW-net counts of the 208 keV photopeak), keyed
   ``"<isotope> <centre>keV/<reference centre>keV"`` (e.g. ``"Lu-177 81keV/208keV"``). They are
   measured on single-isotope acquisitions and combined with :func:`combine_calibrations`.
 """
@@ -409,10 +409,12 @@ def calibrate_camera(
                                                                       side[1])))
         reference = found.photopeak
     ref_centre = windows[reference].centre_kev
+    # 166Ho: per count in the 118 keV window; 177Lu: per TEW-net count in the 208 keV window
+    ref_counts = per_window[reference] if iso == "Ho-166" else net
     for i, w in enumerate(windows):
-        if i != reference and per_window[reference] > 0:
+        if i != reference and ref_counts > 0:
             cross[crosstalk_key(iso, w.centre_kev, ref_centre)] = float(
-                per_window[i] / per_window[reference])
+                per_window[i] / ref_counts)
     sens = []
     for i, w in enumerate(windows):
         value = (net if i == found.photopeak else per_window[i]) / exposure

@@ -10,7 +10,8 @@ Steps (each documented in its module):
    continuum estimate and the 177Lu crosstalk; 177Lu, TEW.
 3. Per-view scale: net photopeak sensitivity (camera) x frame time x decay during the frame
    (:func:`frame_decay_factors`); 1 for a normalised reconstruction.
-4. OSEM (:mod:`._osem`) with the rotation projector (:mod:`._projector`).
+4. OSEM (:mod:`._osem`) with the rotation projector (:mod:`._projector`), then the optional
+   Gaussian post-filter.
 5. Dead time (camera calibration): the OSEM total :math:`A_m` was seen through the kept
    fraction :math:`e^{-\\tau\\alpha A}`; the true activity solves
    :math:`A = A_m e^{\\tau\\alpha A}`, i.e. :math:`A = -W_0(-\\tau\\alpha A_m)/(\\tau\\alpha)`
@@ -19,7 +20,7 @@ Steps (each documented in its module):
    Only the reconstructed isotope's activity enters the input rate.
 6. Normalised reconstruction instead: the image is scaled so its total equals the given
    activity (the clinical practice for 166Ho; Stella et al. 2021).
-7. Optional Gaussian post-filter; conversion MBq per voxel -> Bq/mL.
+7. Conversion MBq per voxel -> Bq/mL.
 """
 
 from __future__ import annotations
@@ -150,20 +151,24 @@ def _additive(projections: Projections, iso: str, camera: CameraCalibration | No
         k = peak.width_kev / up.width_kev
         notes.append(f"166Ho background ratio k = {k:.3f} from the window widths (no camera "
                      "calibration)")
-    lu_208 = isotope_windows(windows, "Lu-177").photopeak if any(
+    lu_found = isotope_windows(windows, "Lu-177") if any(
         w.lower_kev <= IMAGING_LINE_KEV["Lu-177"] <= w.upper_kev for w in windows) else None
     keys = (crosstalk_key("Lu-177", peak.centre_kev, 208.0),
-            crosstalk_key("Lu-177", up.centre_kev, 208.0),
-            crosstalk_key("Ho-166", 208.0, up.centre_kev))
-    if lu_208 is not None and all(key in cross for key in keys):
+            crosstalk_key("Lu-177", up.centre_kev, 208.0))
+    if lu_found is not None and all(key in cross for key in keys) and (
+            lu_found.lower is not None or lu_found.upper is not None):
+        lu_peak = windows[lu_found.photopeak]
+        side = [(smooth_views(counts[i], pixel), windows[i]) if i is not None else None
+                for i in (lu_found.lower, lu_found.upper)]
+        lu_net = smooth_views(counts[lu_found.photopeak], pixel) - tew_estimate(
+            lu_peak, side[0], side[1])
         continuum, lu = ho166_additive_estimate(
-            m118, smooth_views(counts[lu_208], pixel), background_ratio=k,
-            lu_81_per_208=cross[keys[0]], lu_118_per_208=cross[keys[1]],
-            ho_208_per_118=cross[keys[2]])
-        notes.append(f"177Lu crosstalk from the {windows[lu_208].name!r} window, ratios "
+            m118, lu_net, background_ratio=k, lu_81_per_208=cross[keys[0]],
+            lu_118_per_208=cross[keys[1]])
+        notes.append(f"177Lu crosstalk from the TEW-net {lu_peak.name!r} window, ratios "
                      + ", ".join(f"{key} = {cross[key]:.4f}" for key in keys))
         return continuum + lu
-    if lu_208 is not None:
+    if lu_found is not None:
         notes.append("177Lu crosstalk not corrected: the camera calibration has no 177Lu/166Ho "
                      "window ratios")
     return k * m118
@@ -286,6 +291,9 @@ def reconstruct(
     scale = [scale_all[v] for v in views]
     x = osem(projector, data, add, scale, iterations=iterations, progress=progress)
     activity = projector.to_volume(x).astype(np.float64)  # MBq per voxel
+    if post_filter_fwhm_mm:
+        sigma = [post_filter_fwhm_mm / _FWHM_PER_SIGMA / s for s in grid.spacing_mm]
+        activity = gaussian_filter(activity, sigma, mode="constant")
     measured = float(activity.sum())
     if camera is not None:
         calibration: Literal["camera", "normalised"] = "camera"
@@ -308,9 +316,6 @@ def reconstruct(
         if measured > 0:
             activity *= normalise_to_mbq / measured
         notes.append(f"normalised to {normalise_to_mbq:g} MBq in the field of view")
-    if post_filter_fwhm_mm:
-        sigma = [post_filter_fwhm_mm / _FWHM_PER_SIGMA / s for s in grid.spacing_mm]
-        activity = gaussian_filter(activity, sigma, mode="constant")
     total = float(activity.sum())
     concentration = activity * BQ_PER_MBQ / grid.voxel_volume_ml
     volume = Volume(concentration.astype(np.float32), grid.affine, VolumeUnit.BQ_PER_ML,
