@@ -93,7 +93,7 @@ def _pixels(ds, frames):
 
 def vendor_tomo(path, *, vendor, n_views_per_head=8, rows=6, columns=5, head_starts=(0.0, 180.0),
                 direction="CW", step=3.0, z_top_mm=150.0, start=START, shuffle=False,
-                frames_in_rotation=None, seed=3):
+                frames_in_rotation=None, seed=3, fov_mm=None):
     """An NM TOMO file as a Siemens Symbia (``vendor="siemens"``) or a GE camera writes it.
 
     Returns the file and the truth: counts ``(window, view, row, column)`` with views head by
@@ -126,7 +126,7 @@ def vendor_tomo(path, *, vendor, n_views_per_head=8, rows=6, columns=5, head_sta
         item.CollimatorGridName = "ME" if vendor == "siemens" else "MEGP"
         item.CollimatorType = "PARA"
         item.FieldOfViewShape = "RECTANGLE"
-        item.FieldOfViewDimensions = [533, 387] if vendor == "siemens" else [540, 400]
+        item.FieldOfViewDimensions = fov_mm or ([533, 387] if vendor == "siemens" else [540, 400])
         item.StartAngle = f"{head_start:g}"
         views = slice(head * n_views_per_head, (head + 1) * n_views_per_head)
         item.RadialPosition = [f"{r:.2f}" for r in radii[views]]
@@ -215,6 +215,9 @@ def test_two_beds_are_stitched_with_decay_correction_and_overlap_mean(tmp_path):
     np.testing.assert_allclose(stitched.counts[:, :, 4:6], (c1[:, :, 4:] + k * c2[:, :, :2]) / 2,
                                rtol=1e-3)
     np.testing.assert_allclose(stitched.counts[:, :, 6:], k * c2[:, :, 2:], rtol=1e-3)
+    # the rotation axis sits at the stitched detector's centre row (10 rows: 4.5 rows down)
+    assert stitched.metadata["rotation_axis_lps_mm"][2] == pytest.approx(150.0 - 4.5 * row_mm,
+                                                                         abs=0.01)
 
 
 def test_beds_that_are_not_a_whole_row_apart_are_refused(tmp_path):
@@ -309,3 +312,21 @@ def test_the_simulators_axis_survives_writing_and_reading(tmp_path):
     path = write_nm_projections(written, tmp_path / "spect.dcm", creation_datetime=START)
     axis = read_nm_projections(path).metadata["rotation_axis_lps_mm"]
     assert axis == pytest.approx(written.metadata["rotation_axis_lps_mm"], abs=0.01)
+
+
+def test_rows_and_columns_outside_the_detectors_field_of_view_are_dropped(tmp_path):
+    # A 10 x 8 matrix of 4.7952 mm pixels (48 x 38 mm) on a 24 x 30 mm field of view: one
+    # column at each side (wholly outside 24 mm) and one row at each end (outside 30 mm).
+    path, counts, _, _ = vendor_tomo(tmp_path / "fov.dcm", vendor="siemens", rows=10,
+                                          columns=8, fov_mm=[24, 30])
+    full = read_nm_projections(path)
+    cropped = read_nm_projection_beds([path])
+    assert cropped.detector_shape == (8, 6)
+    np.testing.assert_array_equal(cropped.counts, counts[:, :, 1:9, 1:7])
+    assert cropped.metadata["cropped_to_field_of_view"] == {"rows": [1, 8], "columns": [1, 6]}
+    # symmetric: the detector centre, hence the rotation axis, does not move
+    assert cropped.metadata["rotation_axis_lps_mm"] == pytest.approx(
+        full.metadata["rotation_axis_lps_mm"], abs=1e-3)
+    first = np.asarray(full.metadata["detector_geometry"][0]["image_position_patient"])
+    moved = np.asarray(cropped.metadata["detector_geometry"][0]["image_position_patient"])
+    assert np.linalg.norm(moved - first) == pytest.approx(math.hypot(4.7952, 4.7952), abs=1e-3)

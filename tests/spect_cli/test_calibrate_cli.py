@@ -109,3 +109,15 @@ def _any_reconstruction(study, tmp_path):
     folder = tmp_path.parent / f"{tmp_path.name}_recon"
     folder.mkdir(exist_ok=True)
     return write_nm_reconstruction(volume, folder / "recon.dcm")
+
+
+def test_info_describes_the_static_calibration_image_fully(study, capsys):
+    assert main(["info", str(study["sources"]["Ho-166"]), "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["kind"] == "nm_static"
+    assert facts["isotope"] == "Ho-166"
+    assert facts["frame_duration_s"] == 300.0
+    assert facts["n_detectors"] == 2 and facts["n_views"] == 2
+    assert facts["shape"][:2] == [7, 2]
+    assert {w["name"] for w in facts["energy_windows"]} >= {"Ho166 81keV", "Ho166 118keV"}
+    assert facts["acquisition_start"] == (REFERENCE + timedelta(minutes=30)).isoformat()

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         isotope: Annotated[str | None, typer.Option(
             "--isotope", help="Source radionuclide (default: the one the file names).")] = None,
         collimator: Annotated[str | None, typer.Option(
-            "--collimator", help="LEHR, ME or MELP (default: the file's, else ME).")] = None,
+            "--collimator", help="LEHR, ME, MELP or MEGP (default: the file's, else ME).")] = None,
         combine_with: Annotated[list[Path] | None, typer.Option(
             "--combine-with", help="Camera file of another single-isotope source of this "
             "camera to merge in (repeat).")] = None,

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         iterations: Annotated[int, typer.Option("--iterations", help="OSEM iterations.")] = 4,
         subsets: Annotated[int, typer.Option("--subsets", help="OSEM subsets.")] = 8,
         collimator: Annotated[str | None, typer.Option(
-            "--collimator", help="LEHR, ME or MELP (default: the camera file's, else the "
+            "--collimator", help="LEHR, ME, MELP or MEGP (default: the camera file's, else the "
             "projections', else ME).")] = None,
         post_filter_fwhm_mm: Annotated[float | None, typer.Option(
             "--post-filter-fwhm-mm", help="Gaussian post-filter FWHM (mm).")] = None,

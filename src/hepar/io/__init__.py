@@ -15,7 +15,8 @@ NM TOMO projections            :func:`read_nm_projections`, :func:`write_nm_proj
 NM RECON TOMO (SPECT volume)   :func:`read_nm_reconstruction`, :func:`write_nm_reconstruction`
 NM STATIC (planar image)       :func:`read_nm_static`, :func:`write_nm_static`
 NM TOMO or STATIC              :func:`read_nm_acquisition`
-multi-bed SPECT                :func:`read_nm_projection_beds`, :func:`stitch_beds`
+multi-bed SPECT                :func:`read_nm_projection_beds`, :func:`stitch_beds`,
+                               :func:`crop_to_field_of_view`
 RT Dose                        :func:`read_rtdose`, :func:`write_rtdose` (Gy)
 RT Structure Set               :func:`read_rtstruct`, :func:`write_rtstruct`
 DICOM Segmentation             :func:`read_seg`, :func:`write_seg`
@@ -44,7 +45,7 @@ from ._dicom_nm_recon import read_nm_reconstruction, write_nm_reconstruction
 from ._dicom_write import StudyInfo
 from ._json_records import read_json, read_record, read_records
 from ._nifti import read_nifti, write_nifti
-from ._nm_beds import read_nm_projection_beds, stitch_beds
+from ._nm_beds import crop_to_field_of_view, read_nm_projection_beds, stitch_beds
 from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import write_nm_projections
 from ._nm_static import read_nm_acquisition, read_nm_static, write_nm_static
@@ -58,6 +59,7 @@ __all__ = [
     "StudyInfo",
     "atomic_output_folder",
     "check_output_folder",
+    "crop_to_field_of_view",
     "describe_path",
     "load_ginet21",
     "load_protocol",

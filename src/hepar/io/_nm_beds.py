@@ -10,7 +10,8 @@ from superior to inferior, ImageOrientationPatient column direction (0, 0, -1)).
 Counts of a later bed are decay-corrected to the start of the first bed acquired,
 ``N_b e^{\\lambda (t_b - t_0)}``, so the stitched projections have one acquisition start. Where
 beds overlap, each pixel is the mean of the beds that saw it; a bed's rows outside its
-detector's field of view (FieldOfViewDimensions) count as not seen.
+detector's field of view (FieldOfViewDimensions) count as not seen, and
+:func:`crop_to_field_of_view` drops what no bed saw.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hepar.spect import Projections
 
 from ._nm_projections_read import read_nm_projections
 
-__all__ = ["read_nm_projection_beds", "stitch_beds"]
+__all__ = ["crop_to_field_of_view", "read_nm_projection_beds", "stitch_beds"]
 
 #: A bed offset must be a whole number of detector rows within this fraction of a row.
 ROW_TOLERANCE = 0.01
@@ -168,6 +169,10 @@ def stitch_beds(beds: Sequence[Projections]) -> Projections:
     radii = [bed.radius_mm for bed in beds if bed.radius_mm is not None]
     top = beds[int(order[0])]
     metadata = {key: value for key, value in top.metadata.items() if key != "field_of_view"}
+    axis = top.metadata.get("rotation_axis_lps_mm")
+    if axis is not None:  # the stitched detector's centre row lies lower than the top bed's
+        shift_mm = (n_rows - top.detector_shape[0]) / 2.0 * row_mm
+        metadata["rotation_axis_lps_mm"] = [axis[0], axis[1], round(axis[2] - shift_mm, 4)]
     metadata.update(
         beds=records, source=[bed.metadata.get("source") for bed in beds],
         covered_rows=np.flatnonzero(weight > 0).tolist(),
@@ -183,11 +188,70 @@ def stitch_beds(beds: Sequence[Projections]) -> Projections:
     )
 
 
+def _kept(n_pixels: int, pixel_mm: float, extent_mm: float) -> int:
+    """Pixels dropped at each side: those wholly outside a centred extent."""
+    return max(0, math.floor((n_pixels * pixel_mm - extent_mm) / (2.0 * pixel_mm) + 1e-6))
+
+
+def crop_to_field_of_view(projections: Projections) -> Projections:
+    """Drop the detector rows and columns that lie wholly outside the detector's field of view.
+
+    A camera's matrix is square while its crystal is not (Siemens Symbia: 533 x 387 mm,
+    FieldOfViewDimensions); the pixels beyond the crystal hold no data, and a reconstruction
+    that took their zeros for measurements would pull the activity at the axial edges down.
+    The field of view is taken centred on the matrix (FieldOfViewShape RECTANGLE, dimensions
+    along a row then along a column; PS3.3 C.8.4.11), so the crop is symmetric and the
+    detector centre stays on the rotation axis. Rows that a multi-bed stitching left unseen
+    (``metadata["covered_rows"]``) are dropped too, and ``rotation_axis_lps_mm`` follows the
+    detector's new centre row; ``detector_geometry`` follows the new first pixel.
+    """
+    rows, columns = projections.detector_shape
+    row_mm, col_mm = projections.pixel_spacing_mm
+    fov = projections.metadata.get("field_of_view") or {}
+    r0, r1, c0, c1 = 0, rows, 0, columns
+    if fov.get("shape") == "RECTANGLE" and len(fov.get("dimensions_mm", [])) == 2:
+        width, height = fov["dimensions_mm"]
+        drop_c, drop_r = _kept(columns, col_mm, width), _kept(rows, row_mm, height)
+        r0, r1, c0, c1 = drop_r, rows - drop_r, drop_c, columns - drop_c
+    covered = projections.metadata.get("covered_rows")
+    if covered:
+        r0, r1 = max(r0, min(covered)), min(r1, max(covered) + 1)
+    if (r0, r1, c0, c1) == (0, rows, 0, columns):
+        return projections
+    metadata = dict(projections.metadata)
+    metadata["cropped_to_field_of_view"] = {"rows": [r0, r1 - 1], "columns": [c0, c1 - 1]}
+    geometry = []
+    for entry in projections.metadata.get("detector_geometry") or []:
+        orientation = np.asarray(entry["image_orientation_patient"], dtype=float)
+        position = (np.asarray(entry["image_position_patient"], dtype=float)
+                    + c0 * col_mm * orientation[:3] + r0 * row_mm * orientation[3:])
+        geometry.append({**entry, "image_position_patient": [round(float(v), 4)
+                                                             for v in position]})
+    if geometry:
+        metadata["detector_geometry"] = geometry
+    axis = projections.metadata.get("rotation_axis_lps_mm")
+    if axis is not None:
+        shift_mm = ((r0 + r1 - 1) / 2.0 - (rows - 1) / 2.0) * row_mm
+        metadata["rotation_axis_lps_mm"] = [axis[0], axis[1], round(axis[2] - shift_mm, 4)]
+    metadata.pop("covered_rows", None)
+    return Projections(
+        counts=np.asarray(projections.counts)[:, :, r0:r1, c0:c1],
+        angles_deg=projections.angles_deg, detector_of_view=projections.detector_of_view,
+        windows=projections.windows, pixel_spacing_mm=projections.pixel_spacing_mm,
+        acquisition_start=projections.acquisition_start,
+        frame_duration_s=projections.frame_duration_s, radius_mm=projections.radius_mm,
+        isotope=projections.isotope, frame_of_reference_uid=projections.frame_of_reference_uid,
+        metadata=metadata,
+    )
+
+
 def _no_beds() -> Projections:
     raise InvalidValueError(field="beds", value=[], expected="at least one bed position")
 
 
-def read_nm_projection_beds(paths: Sequence[str | Path]) -> Projections:
-    """Read one NM TOMO file, or the bed positions of a multi-bed SPECT and stitch them."""
+def read_nm_projection_beds(paths: Sequence[str | Path], *, crop: bool = True) -> Projections:
+    """Read one NM TOMO file, or the bed positions of a multi-bed SPECT and stitch them; with
+    ``crop``, keep only the detector's field of view (:func:`crop_to_field_of_view`)."""
     beds = [read_nm_projections(path) for path in paths]
-    return stitch_beds(beds)
+    stitched = stitch_beds(beds)
+    return crop_to_field_of_view(stitched) if crop else stitched

@@ -5,10 +5,12 @@
 * System model: rotation-based projector with CT attenuation and the depth-dependent
   collimator-detector response (``_projector``), OSEM with an additive scatter/crosstalk term
   (``_osem``), window-based scatter and crosstalk estimates (``_scatter``, ``_crosstalk``).
-* Calibration: :class:`CameraCalibration` from :func:`calibrate_camera`.
+* Calibration: :class:`CameraCalibration` from :func:`calibrate_camera` (source of known
+  activity) and :func:`calibrate_build_up` (phantom SPECT/CT: photopeak scatter build-up).
 * :func:`reconstruct`: projections + CT -> activity concentration (Bq/mL).
 """
 
+from ._build_up import calibrate_build_up
 from ._calibration import (
     CameraCalibration,
     WindowSensitivity,
@@ -24,6 +26,7 @@ __all__ = [
     "Projections",
     "Reconstruction",
     "WindowSensitivity",
+    "calibrate_build_up",
     "calibrate_camera",
     "combine_calibrations",
     "reconstruct",

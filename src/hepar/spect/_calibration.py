@@ -25,7 +25,7 @@
   counts and only the spatially broad downscatter/bremsstrahlung remains. If that area is too
   small, the window-width ratio (a flat continuum) is used and a note says so.
 * **Crosstalk ratios**: counts in each window per count in the isotope's reference window
-  (166Ho: the 118 keV window; 177Lu: the 208 keV photopeak), keyed
+  (166Ho: the 118 keV window; 177Lu: the TEW-net counts of the 208 keV photopeak), keyed
   ``"<isotope> <centre>keV/<reference centre>keV"`` (e.g. ``"Lu-177 81keV/208keV"``). They are
   measured on single-isotope acquisitions and combined with :func:`combine_calibrations`.
 """
@@ -66,6 +66,7 @@ __all__ = [
     "TAIL_DISTANCE_MM",
     "CameraCalibration",
     "WindowSensitivity",
+    "build_up_key",
     "calibrate_camera",
     "combine_calibrations",
     "crosstalk_key",
@@ -81,6 +82,11 @@ TAIL_DISTANCE_MM = 80.0
 _SOURCE_THRESHOLD = 0.1
 #: Key of the 166Ho background ratio k in :attr:`CameraCalibration.crosstalk`.
 HO166_BACKGROUND_KEY = "Ho-166 81keV/118keV background"
+
+
+def build_up_key(isotope: str) -> str:
+    """Key of the photopeak scatter build-up b in :attr:`CameraCalibration.crosstalk`."""
+    return f"{isotope} photopeak build-up per mfp"
 
 
 def crosstalk_key(isotope: str, window_centre_kev: float, reference_centre_kev: float) -> str:
@@ -403,10 +409,12 @@ def calibrate_camera(
                                                                       side[1])))
         reference = found.photopeak
     ref_centre = windows[reference].centre_kev
+    # 166Ho: per count in the 118 keV window; 177Lu: per TEW-net count in the 208 keV window
+    ref_counts = per_window[reference] if iso == "Ho-166" else net
     for i, w in enumerate(windows):
-        if i != reference and per_window[reference] > 0:
+        if i != reference and ref_counts > 0:
             cross[crosstalk_key(iso, w.centre_kev, ref_centre)] = float(
-                per_window[i] / per_window[reference])
+                per_window[i] / ref_counts)
     sens = []
     for i, w in enumerate(windows):
         value = (net if i == found.photopeak else per_window[i]) / exposure

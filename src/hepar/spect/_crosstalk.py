@@ -6,19 +6,19 @@ method, and its assumptions are stated here.
 In a dual-isotope scan the 166Ho 81 keV photopeak window holds, besides 166Ho primaries and
 scatter, 177Lu photons (113 keV photons and 208 keV photons scattered down); the 118 keV window
 holds the 166Ho continuum *and* 177Lu's 113 keV photopeak. The 177Lu 208 keV window holds 177Lu
-and a little 166Ho continuum. With ratios measured on single-isotope acquisitions
-(:func:`~hepar.spect.calibrate_camera`):
+and a little of the smooth 166Ho continuum, which the triple-energy-window estimate removes
+together with 177Lu's own scatter: :math:`L = M_{208} - \\mathrm{TEW}` counts 177Lu primaries
+only. With ratios measured on a single-isotope 177Lu acquisition recorded in all windows
+(:func:`~hepar.spect.calibrate_camera`), :math:`r_w` = 177Lu counts in window :math:`w` per
+TEW-net 177Lu count at 208 keV, the 166Ho continuum in the 118 keV window is
+:math:`H_{118} = M_{118} - r_{118} L` and the additive term of the 81 keV window is
 
-* :math:`r_{L,w}` = 177Lu counts in window :math:`w` per 177Lu count in the 208 keV window,
-* :math:`r_{H,208}` = 166Ho counts in the 208 keV window per 166Ho count in the 118 keV window,
+.. math:: s_{81} = k\\,H_{118} + r_{81}\\,L
 
-the measured 118 and 208 keV counts of each pixel are
-
-.. math:: M_{118} = H_{118} + r_{L,118} L_{208}, \\qquad M_{208} = L_{208} + r_{H,208} H_{118}
-
-which gives :math:`L_{208} = (M_{208} - r_{H,208} M_{118}) / (1 - r_{H,208} r_{L,118})` and
-:math:`H_{118} = M_{118} - r_{L,118} L_{208}`. The additive term of the 81 keV window is then
-:math:`k H_{118} + r_{L,81} L_{208}` (166Ho continuum plus 177Lu crosstalk).
+(166Ho continuum plus 177Lu crosstalk). Using the TEW-net 208 keV counts as the 177Lu reference
+keeps the system well conditioned: 166Ho's share of the 208 keV window is removed by TEW
+instead of by a second ratio (with gross counts the two ratios multiply to about 0.85 and the
+solution amplifies their errors about sevenfold).
 
 Assumptions: (1) the ratios measured on the calibration acquisition hold in the patient: they
 depend on the scatter medium, so calibrate with a phantom of patient size, not a source in air;
@@ -38,29 +38,27 @@ __all__ = ["ho166_additive_estimate"]
 
 def ho166_additive_estimate(
     m118: NDArray[np.floating],
-    m208: NDArray[np.floating] | None,
+    lu208_net: NDArray[np.floating] | None,
     *,
     background_ratio: float,
     lu_81_per_208: float,
     lu_118_per_208: float,
-    ho_208_per_118: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """166Ho continuum and 177Lu crosstalk in the 81 keV window, from smoothed 118/208 keV data.
+    """166Ho continuum and 177Lu crosstalk in the 81 keV window, from smoothed 118 keV counts
+    and TEW-net 208 keV counts.
 
     Returns ``(continuum, lu_crosstalk)``; without 208 keV data the crosstalk is zero.
 
     Examples
     --------
-    >>> h, l = ho166_additive_estimate(np.array([110.0]), np.array([150.0]), background_ratio=1.0,
-    ...                                lu_81_per_208=0.5, lu_118_per_208=0.1, ho_208_per_118=0.5)
+    >>> h, l = ho166_additive_estimate(np.array([110.0]), np.array([100.0]), background_ratio=1.0,
+    ...                                lu_81_per_208=0.5, lu_118_per_208=0.1)
     >>> round(float(h[0]), 6), round(float(l[0]), 6)
     (100.0, 50.0)
     """
     m118 = np.asarray(m118, float)
-    if m208 is None:
+    if lu208_net is None:
         return np.clip(background_ratio * m118, 0.0, None), np.zeros_like(m118)
-    m208 = np.asarray(m208, float)
-    det = 1.0 - ho_208_per_118 * lu_118_per_208
-    lu208 = np.clip((m208 - ho_208_per_118 * m118) / det, 0.0, None)
-    ho118 = np.clip(m118 - lu_118_per_208 * lu208, 0.0, None)
-    return background_ratio * ho118, lu_81_per_208 * lu208
+    lu = np.clip(np.asarray(lu208_net, float), 0.0, None)
+    ho118 = np.clip(m118 - lu_118_per_208 * lu, 0.0, None)
+    return background_ratio * ho118, lu_81_per_208 * lu

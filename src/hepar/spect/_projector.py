@@ -15,7 +15,12 @@ For view :math:`v` the forward model of an activity image :math:`x` (MBq per vox
   optical depth :math:`\\tau(t) = \\Delta (\\mu(t)/2 + \\sum_{t' > t} \\mu(t'))` from the CT-derived
   :math:`\\mu` map rotated with the same matrix, and an optional linear build-up factor
   :math:`b` (scattered photons accepted by the photopeak window per mean free path; the build-up
-  approach to attenuation with scatter, Wu & Siegel, Med Phys 1984;11:189; MIRD Pamphlet 16).
+  factor of Siegel, Wu & Maurer, J Nucl Med 1985;26:390). With a scatter width the two parts
+  are kept apart: the primary :math:`e^{-\\tau}` and the scattered :math:`b\\tau e^{-\\tau}`
+  both go through the collimator response, and the scattered part is further spread on the
+  detector by a Gaussian of ``scatter_fwhm_mm`` (scattered photons leave the detector image
+  of their source broader than primaries, as in effective-scatter-source models: Frey & Tsui,
+  IEEE Trans Nucl Sci 1996;43:1766).
 * :math:`K_{v,t}`: the Gaussian collimator-detector response at the plane's distance
   :math:`d = r_v - t` from the collimator face, with variance
   :math:`\\sigma^2(d) = (R_g(d)^2 + R_i^2)/(8\\ln 2)` from the collimator geometry and intrinsic
@@ -93,6 +98,9 @@ class RotationProjector:
         The collimator-detector response, or ``None`` for none.
     build_up_per_mfp
         Linear build-up factor b of the attenuation term.
+    scatter_fwhm_mm
+        Extra Gaussian spread (FWHM) of the scattered part on the detector; 0 keeps it with
+        the primaries.
     subsets
         Partition of the views (each a sequence of view indices) the projector prepares for.
     """
@@ -107,6 +115,7 @@ class RotationProjector:
         spacing_mm: tuple[float, float],
         response: CollimatorResponse | None,
         build_up_per_mfp: float = 0.0,
+        scatter_fwhm_mm: float = 0.0,
         subsets: Sequence[Sequence[int]] | None = None,
     ) -> None:
         support = np.asarray(support, bool)
@@ -150,6 +159,9 @@ class RotationProjector:
         mu = np.asarray(mu_per_mm, F32)[self.z0:self.z1, jj, ii].T  # (q, z)
         self._mu = np.ascontiguousarray(mu)
         self.build_up = float(build_up_per_mfp)
+        self.scatter_sigma = (scatter_fwhm_mm / math.sqrt(_FWHM2_PER_VAR) / self.p,
+                              scatter_fwhm_mm / math.sqrt(_FWHM2_PER_VAR) / self.dz)
+        self.split = self.build_up > 0 and scatter_fwhm_mm > 0
         self.subsets: list[NDArray[np.int_]] = []
         self._rot: list[sparse.csr_matrix] = []
         self._rot_t: list[sparse.csr_matrix] = []
@@ -196,7 +208,9 @@ class RotationProjector:
         depth = np.cumsum(mu[:, ::-1], axis=1)[:, ::-1] - F32(0.5) * mu  # towards +t
         depth *= F32(self.p)
         att = np.exp(-depth)
-        if self.build_up:
+        if self.split:  # primary and scattered parts, each with its own detector response
+            att = np.concatenate([att, att * (F32(self.build_up) * depth)], axis=0)
+        elif self.build_up:
             att *= F32(1.0) + F32(self.build_up) * depth
         # collimator response variance (pixels^2) of each plane, per view
         t_mm = (np.arange(nt) - (nt - 1) / 2.0) * self.p
@@ -208,6 +222,8 @@ class RotationProjector:
         self._rot.append(rot)
         self._rot_t.append(rot.T.tocsr())
         self._att.append(att.astype(F32))
+        if self.split:
+            var_mm2 = np.concatenate([var_mm2, var_mm2], axis=0)
         self._var.append((var_mm2 / self.p**2, var_mm2 / self.dz**2))
 
     # -- helpers --------------------------------------------------------------------------------
@@ -247,6 +263,12 @@ class RotationProjector:
                                      mode="constant", truncate=4.0)
         return out
 
+    def _scatter_blur(self, a: NDArray[np.float32]) -> NDArray[np.float32]:
+        out = np.empty_like(a)
+        for k in range(a.shape[0]):
+            out[k] = gaussian_filter(a[k], self.scatter_sigma, mode="constant", truncate=3.0)
+        return out
+
     # -- operators --------------------------------------------------------------------------
     def forward(self, x: NDArray[np.float32], subset: int) -> NDArray[np.float32]:
         """Project ``x`` (q, z) for the views of ``subset``: returns (view, u, z)."""
@@ -254,6 +276,8 @@ class RotationProjector:
         var_u, var_z = self._var[subset]
         nv = len(self.subsets[subset])
         frame = np.asarray(rot @ (x * self.mask)).reshape(nv, self.nt, self.nu, self.nzr)
+        if self.split:
+            frame = np.concatenate([frame, frame], axis=0)
         frame *= att
         acc = frame[:, 0].copy()
         blur = self.response is not None
@@ -264,6 +288,8 @@ class RotationProjector:
             acc += frame[:, t]
         if blur:
             acc = self._final_blur(acc, var_u[:, -1], var_z[:, -1])
+        if self.split:
+            acc = acc[:nv] + self._scatter_blur(acc[nv:])
         return acc
 
     def back(self, y: NDArray[np.float32], subset: int) -> NDArray[np.float32]:
@@ -271,15 +297,19 @@ class RotationProjector:
         rot_t, att = self._rot_t[subset], self._att[subset]
         var_u, var_z = self._var[subset]
         nv = len(self.subsets[subset])
-        frame = np.empty((nv, self.nt, self.nu, self.nzr), F32)
+        y = np.asarray(y, F32)
+        if self.split:
+            y = np.concatenate([y, self._scatter_blur(y)], axis=0)
+        frame = np.empty((y.shape[0], self.nt, self.nu, self.nzr), F32)
         blur = self.response is not None
-        b = self._final_blur(np.asarray(y, F32), var_u[:, -1], var_z[:, -1]) if blur else \
-            np.asarray(y, F32).copy()
+        b = self._final_blur(y, var_u[:, -1], var_z[:, -1]) if blur else y.copy()
         for t in range(self.nt - 1, -1, -1):
             frame[:, t] = b
             if t > 0 and blur:
                 b = self._diffuse(b, var_u[:, t - 1] - var_u[:, t], var_z[:, t - 1] - var_z[:, t])
         frame *= att
+        if self.split:
+            frame = frame[:nv] + frame[nv:]
         out = np.asarray(rot_t @ frame.reshape(nv * self.nt * self.nu, self.nzr))
         return out * self.mask
 

@@ -10,7 +10,8 @@ Steps (each documented in its module):
    continuum estimate and the 177Lu crosstalk; 177Lu, TEW.
 3. Per-view scale: net photopeak sensitivity (camera) x frame time x decay during the frame
    (:func:`frame_decay_factors`); 1 for a normalised reconstruction.
-4. OSEM (:mod:`._osem`) with the rotation projector (:mod:`._projector`).
+4. OSEM (:mod:`._osem`) with the rotation projector (:mod:`._projector`), then the optional
+   Gaussian post-filter.
 5. Dead time (camera calibration): the OSEM total :math:`A_m` was seen through the kept
    fraction :math:`e^{-\\tau\\alpha A}`; the true activity solves
    :math:`A = A_m e^{\\tau\\alpha A}`, i.e. :math:`A = -W_0(-\\tau\\alpha A_m)/(\\tau\\alpha)`
@@ -19,7 +20,7 @@ Steps (each documented in its module):
    Only the reconstructed isotope's activity enters the input rate.
 6. Normalised reconstruction instead: the image is scaled so its total equals the given
    activity (the clinical practice for 166Ho; Stella et al. 2021).
-7. Optional Gaussian post-filter; conversion MBq per voxel -> Bq/mL.
+7. Conversion MBq per voxel -> Bq/mL.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from hepar.physics import (
 from ._calibration import (
     HO166_BACKGROUND_KEY,
     CameraCalibration,
+    build_up_key,
     crosstalk_key,
     dead_time_alpha_cps_per_mbq,
     frame_decay_factors,
@@ -59,17 +61,24 @@ from ._projector import CollimatorResponse, RotationProjector
 from ._scatter import smooth_views, tew_estimate
 from ._windows import IMAGING_LINE_KEV, isotope_windows
 
-__all__ = ["PHOTOPEAK_BUILD_UP_PER_MFP", "Reconstruction", "reconstruct"]
+__all__ = [
+    "PHOTOPEAK_BUILD_UP_PER_MFP", "PHOTOPEAK_SCATTER_FWHM_MM", "Reconstruction", "reconstruct",
+]
 
 #: CT number above which a voxel belongs to the body (air and lung below).
 BODY_HU = -500.0
 #: Clearance between body and collimator (mm) assumed when the file records no radius.
 DEFAULT_CLEARANCE_MM = 25.0
-#: Linear build-up b of the attenuation term per isotope: once-scattered photons of the imaging
-#: line that the photopeak window accepts, per mean free path. 177Lu: 0 (TEW removes its
-#: scatter). 166Ho: the 81 keV (15 %) window has no lower scatter window and 80.6 keV photons
-#: lose little energy in small-angle scatter, so that scatter is modelled by build-up.
-PHOTOPEAK_BUILD_UP_PER_MFP = {"Ho-166": 0.3, "Lu-177": 0.0}
+#: Default linear build-up b of the attenuation term per isotope (scattered photons of the
+#: imaging line that the photopeak window accepts, per mean free path), used when the camera
+#: calibration has none (:func:`~hepar.spect.calibrate_build_up` fits it on a phantom). 177Lu:
+#: 0 (TEW removes its scatter). 166Ho: the 81 keV (15 %) window has no lower scatter window
+#: and 80.6 keV photons lose little energy in small-angle scatter, so their scatter is modelled
+#: by build-up; 0.22 is what calibrate_build_up finds on a simulated 20 cm water cylinder
+#: (tests/spect), a placeholder until a site calibrates on its own phantom.
+PHOTOPEAK_BUILD_UP_PER_MFP = {"Ho-166": 0.22, "Lu-177": 0.0}
+#: Extra spread (FWHM, mm) of the build-up (scattered) photons on the detector.
+PHOTOPEAK_SCATTER_FWHM_MM = {"Ho-166": 80.0, "Lu-177": 0.0}
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
 
@@ -142,20 +151,24 @@ def _additive(projections: Projections, iso: str, camera: CameraCalibration | No
         k = peak.width_kev / up.width_kev
         notes.append(f"166Ho background ratio k = {k:.3f} from the window widths (no camera "
                      "calibration)")
-    lu_208 = isotope_windows(windows, "Lu-177").photopeak if any(
+    lu_found = isotope_windows(windows, "Lu-177") if any(
         w.lower_kev <= IMAGING_LINE_KEV["Lu-177"] <= w.upper_kev for w in windows) else None
     keys = (crosstalk_key("Lu-177", peak.centre_kev, 208.0),
-            crosstalk_key("Lu-177", up.centre_kev, 208.0),
-            crosstalk_key("Ho-166", 208.0, up.centre_kev))
-    if lu_208 is not None and all(key in cross for key in keys):
+            crosstalk_key("Lu-177", up.centre_kev, 208.0))
+    if lu_found is not None and all(key in cross for key in keys) and (
+            lu_found.lower is not None or lu_found.upper is not None):
+        lu_peak = windows[lu_found.photopeak]
+        side = [(smooth_views(counts[i], pixel), windows[i]) if i is not None else None
+                for i in (lu_found.lower, lu_found.upper)]
+        lu_net = smooth_views(counts[lu_found.photopeak], pixel) - tew_estimate(
+            lu_peak, side[0], side[1])
         continuum, lu = ho166_additive_estimate(
-            m118, smooth_views(counts[lu_208], pixel), background_ratio=k,
-            lu_81_per_208=cross[keys[0]], lu_118_per_208=cross[keys[1]],
-            ho_208_per_118=cross[keys[2]])
-        notes.append(f"177Lu crosstalk from the {windows[lu_208].name!r} window, ratios "
+            m118, lu_net, background_ratio=k, lu_81_per_208=cross[keys[0]],
+            lu_118_per_208=cross[keys[1]])
+        notes.append(f"177Lu crosstalk from the TEW-net {lu_peak.name!r} window, ratios "
                      + ", ".join(f"{key} = {cross[key]:.4f}" for key in keys))
         return continuum + lu
-    if lu_208 is not None:
+    if lu_found is not None:
         notes.append("177Lu crosstalk not corrected: the camera calibration has no 177Lu/166Ho "
                      "window ratios")
     return k * m118
@@ -173,6 +186,7 @@ def reconstruct(
     collimator: str = "ME",
     post_filter_fwhm_mm: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    build_up_per_mfp: float | None = None,
 ) -> Reconstruction:
     """Reconstruct ``isotope`` from ``projections`` with CT attenuation, CDR and scatter.
 
@@ -195,6 +209,9 @@ def reconstruct(
         Optional 3-D Gaussian post-filter.
     progress
         ``progress(done, total)`` after each OSEM sub-iteration.
+    build_up_per_mfp
+        Photopeak scatter build-up b; from the camera calibration, else
+        :data:`PHOTOPEAK_BUILD_UP_PER_MFP`, when not given.
 
     Returns
     -------
@@ -249,11 +266,18 @@ def reconstruct(
     response = CollimatorResponse(
         spec.hole_diameter_mm, spec.effective_length_mm(energy),
         SYMBIA_DETECTOR.intrinsic_fwhm_mm(energy))
+    build_up = PHOTOPEAK_BUILD_UP_PER_MFP[iso]
+    if build_up_per_mfp is not None:
+        build_up = build_up_per_mfp
+    elif camera is not None and build_up_key(iso) in camera.crosstalk:
+        build_up = camera.crosstalk[build_up_key(iso)]
+    notes.append(f"photopeak scatter build-up b = {build_up:.3f} per mean free path")
     views = subset_views(projections.angles_deg, subsets)
     projector = RotationProjector(
         mu_per_mm=mu, support=body, angles_deg=projections.angles_deg, radius_mm=radius,
         spacing_mm=(dz, dx), response=response,
-        build_up_per_mfp=PHOTOPEAK_BUILD_UP_PER_MFP[iso], subsets=views)
+        build_up_per_mfp=build_up, scatter_fwhm_mm=PHOTOPEAK_SCATTER_FWHM_MM[iso],
+        subsets=views)
     additive = _additive(projections, iso, camera, notes)
     rows = geometry.rows
     counts = np.asarray(projections.counts[found.photopeak], dtype=np.float32)
@@ -267,6 +291,9 @@ def reconstruct(
     scale = [scale_all[v] for v in views]
     x = osem(projector, data, add, scale, iterations=iterations, progress=progress)
     activity = projector.to_volume(x).astype(np.float64)  # MBq per voxel
+    if post_filter_fwhm_mm:
+        sigma = [post_filter_fwhm_mm / _FWHM_PER_SIGMA / s for s in grid.spacing_mm]
+        activity = gaussian_filter(activity, sigma, mode="constant")
     measured = float(activity.sum())
     if camera is not None:
         calibration: Literal["camera", "normalised"] = "camera"
@@ -289,9 +316,6 @@ def reconstruct(
         if measured > 0:
             activity *= normalise_to_mbq / measured
         notes.append(f"normalised to {normalise_to_mbq:g} MBq in the field of view")
-    if post_filter_fwhm_mm:
-        sigma = [post_filter_fwhm_mm / _FWHM_PER_SIGMA / s for s in grid.spacing_mm]
-        activity = gaussian_filter(activity, sigma, mode="constant")
     total = float(activity.sum())
     concentration = activity * BQ_PER_MBQ / grid.voxel_volume_ml
     volume = Volume(concentration.astype(np.float32), grid.affine, VolumeUnit.BQ_PER_ML,

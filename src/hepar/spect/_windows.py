@@ -26,6 +26,9 @@ LU177_LOW_LINE_KEV = 112.9
 #: Centre of 166Ho's upper scatter window (keV; Stella et al. 2021).
 HO166_UPPER_WINDOW_KEV = 118.0
 _ADJACENT_KEV = 3.0
+#: How far (keV) the centre of a 166Ho upper window may lie from 118 keV (the 177Lu 113 keV
+#: window, centred 5 keV lower, is not one).
+_UPPER_TOLERANCE_KEV = 3.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def isotope_windows(windows: tuple[EnergyWindow, ...], isotope: str) -> IsotopeW
         above = [i for i, w in enumerate(windows) if w.lower_kev >= p.upper_kev - 1e-9]
         if above:
             upper = min(above, key=lambda i: abs(windows[i].centre_kev - HO166_UPPER_WINDOW_KEV))
-            if abs(windows[upper].centre_kev - HO166_UPPER_WINDOW_KEV) > 10.0:
+            if abs(windows[upper].centre_kev - HO166_UPPER_WINDOW_KEV) > _UPPER_TOLERANCE_KEV:
                 upper = None
     else:
         for i, w in enumerate(windows):
