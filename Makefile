@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck contracts unit benchmarks clean
+.PHONY: demo test lint typecheck contracts unit benchmarks clean pg-test-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,19 @@ typecheck: $(STAMP_TEST)
 contracts: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
+# The store tests run on SQLite and on PostgreSQL: tests/store/pg_server.sh finds a reachable test
+# database or installs (apt-get, as root), starts and prepares a local one, and exports its URL;
+# where that is impossible it exports the reason, which the skipped tests print.
 unit: $(STAMP_TEST)
-	$(BIN)/pytest -n 2 -q
+	eval "$$(bash tests/store/pg_server.sh)" && $(BIN)/pytest -n 2 -q
+
+pg-test-server:
+	@bash tests/store/pg_server.sh
 
 test: lint typecheck contracts unit
 
 benchmarks: $(STAMP_RUN)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@eval "$$(bash tests/store/pg_server.sh)"; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
