@@ -49,9 +49,9 @@ def test_unknown_site(study):
 def test_wrong_role(study):
     study.patient("HEPAR-001")
     before = _counts(study.store)
-    with pytest.raises(PermissionDeniedError, match="role = 'monitor'.*to write labs"):
+    with pytest.raises(PermissionDeniedError, match=r"role = 'monitor'.*to write labs"):
         record_labs(study.store, "monitor", study_id="HEPAR-001", labs=[_lab(date(2026, 2, 1))])
-    with pytest.raises(PermissionDeniedError, match="role = 'radiologist'.*to write plans"):
+    with pytest.raises(PermissionDeniedError, match=r"role = 'radiologist'.*to write plans"):
         record_plan(study.store, "radiologist", study_id="HEPAR-001", kind="scout",
                     planned_on=date(2026, 2, 1), activity_mbq=250.0, method="fixed")
     with pytest.raises(PermissionDeniedError, match="user = 'nobody'"):
@@ -62,7 +62,7 @@ def test_wrong_role(study):
 def test_user_of_another_site(study):
     study.patient("HEPAR-001")
     before = _counts(study.store)
-    with pytest.raises(PermissionDeniedError, match="user = 'nurse_b'.*site of patient"):
+    with pytest.raises(PermissionDeniedError, match=r"user = 'nurse_b'.*site of patient"):
         record_labs(study.store, "nurse_b", study_id="HEPAR-001", labs=[_lab(date(2026, 2, 1))])
     assert _counts(study.store) == before
 
@@ -92,10 +92,10 @@ def test_dates_before_consent(study):
     assert _counts(study.store) == before
     [saved] = record_labs(study.store, "nurse", study_id="HEPAR-001", labs=labs[:1])
     after = _counts(study.store)
-    with pytest.raises(InvalidValueError, match="labs.sampled_on = '2026-01-01'"):
+    with pytest.raises(InvalidValueError, match=r"labs\.sampled_on = '2026-01-01'"):
         update_record(study.store, "nurse", table="labs", record_id=saved.id,
                       expected_version=1, changes={"sampled_on": "2026-01-01"}, reason="typo")
-    with pytest.raises(InvalidValueError, match="labs.value = 'abc': expected a number"):
+    with pytest.raises(InvalidValueError, match=r"labs\.value = 'abc': expected a number"):
         update_record(study.store, "nurse", table="labs", record_id=saved.id,
                       expected_version=1, changes={"value": "abc"}, reason="typo")
     assert _counts(study.store) == after
