@@ -10,7 +10,7 @@ STAMP_TEST := $(VENV)/.installed-test
 CONSTRAINTS := constraints.txt
 FRESH_VENV  := .venv-constraints
 
-.PHONY: demo test lint typecheck contracts unit benchmarks clean constraints
+.PHONY: demo test lint typecheck contracts unit benchmarks clean constraints pg-test-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,13 +48,19 @@ typecheck: $(STAMP_TEST)
 contracts: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
+# The store tests run on SQLite and on PostgreSQL: tests/store/pg_server.sh finds a reachable test
+# database or installs (apt-get, as root), starts and prepares a local one, and exports its URL;
+# where that is impossible it exports the reason, which the skipped tests print.
 unit: $(STAMP_TEST)
-	$(BIN)/pytest -n 2 -q
+	eval "$$(bash tests/store/pg_server.sh)" && $(BIN)/pytest -n 2 -q
+
+pg-test-server:
+	@bash tests/store/pg_server.sh
 
 test: lint typecheck contracts unit
 
 benchmarks: $(STAMP_RUN)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@eval "$$(bash tests/store/pg_server.sh)"; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(FRESH_VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

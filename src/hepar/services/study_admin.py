@@ -191,11 +191,11 @@ class PatientKeyView:
     """What links a study ID to a person (only for roles in :data:`hepar.store.KEY_READERS`)."""
 
     def __init__(self, study_id: str, identifier: str, birth_date: date | None,
-                 date_shift_days: int) -> None:
+                 date_shift_hours: int) -> None:
         self.study_id = study_id
         self.identifier = identifier
         self.birth_date = birth_date
-        self.date_shift_days = date_shift_days
+        self.date_shift_hours = date_shift_hours
 
     def __repr__(self) -> str:  # never print the identifier by accident
         return f"PatientKeyView(study_id={self.study_id!r}, identifier=<withheld>)"
@@ -215,4 +215,4 @@ def read_patient_key(store: Store, user: str, *, study_id: str) -> PatientKeyVie
         if key is None:
             raise InvalidValueError(field="study_id", value=study_id,
                                     expected="a patient whose key is held in this database")
-        return PatientKeyView(study_id, key.identifier, key.birth_date, key.date_shift_days)
+        return PatientKeyView(study_id, key.identifier, key.birth_date, key.date_shift_hours)

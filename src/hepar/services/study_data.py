@@ -8,6 +8,7 @@ from hepar.errors import InvalidValueError
 from hepar.store import (
     AuditReport,
     Store,
+    current_revision,
     export_csv,
     export_odm,
     head_revision,
@@ -17,6 +18,12 @@ from hepar.store import (
 )
 
 __all__ = ["export_study", "import_study", "upgrade_database", "verify_audit_trail"]
+
+
+def _require_schema(store: Store) -> None:
+    if current_revision(store.engine) is None:
+        raise InvalidValueError(field="database", value=store.url.split("@")[-1],
+                                expected="a study database (create it: hepar db upgrade)")
 
 
 def upgrade_database(store: Store) -> dict[str, str]:
@@ -29,6 +36,7 @@ def export_study(store: Store, out_dir: str | Path, *, format: str,
                  overwrite: bool = False) -> dict[str, int]:
     """Export the study as ``csv`` (one file per form) or ``odm`` (CDISC ODM 1.3.2 with the audit
     records); return the rows (CSV) or records (ODM: ``{"study.odm.xml": n}``) written."""
+    _require_schema(store)
     if format == "csv":
         return export_csv(store, out_dir, overwrite=overwrite)
     if format == "odm":
@@ -45,5 +53,6 @@ def import_study(store: Store, path: str | Path) -> dict[str, int]:
 
 def verify_audit_trail(store: Store) -> AuditReport:
     """Recompute the audit chain and replay it against the tables (``hepar audit verify``)."""
+    _require_schema(store)
     with store.read() as session:
         return verify_audit(session)

@@ -14,7 +14,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from hepar.store import DicomUidMap, ImagingStudy, PatientKey, Store
 
 from .study_common import SavedRecord, check_after_consent, patient_for_write, saved
 
-__all__ = ["date_shift_days", "import_dicom_series", "new_pseudonym_seed"]
+__all__ = ["date_shift_hours", "import_dicom_series", "new_pseudonym_seed"]
 
 _UID_LEVELS = (("StudyInstanceUID", "study"), ("SeriesInstanceUID", "series"),
                ("SOPInstanceUID", "instance"), ("FrameOfReferenceUID", "frame of reference"))
@@ -42,19 +42,34 @@ def _anonymizer(seed: str) -> Any:
     return Anonymizer(seed=seed)
 
 
-def date_shift_days(seed: str) -> int:
-    """The whole days by which the anonymiser of ``seed`` shifts every date (negative: earlier).
+#: DICOM PS3.15 Table E.1-1 / PS3.16 CID 7050: the profile and option applied.
+_PROFILE_CODES = (("113100", "Basic Application Confidentiality Profile"),
+                  ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"))
 
-    Measured on a probe dataset rather than read from the library's internals.
-    """
+
+def _profile_codes() -> Any:
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence as DicomSequence
+
+    items = []
+    for value, meaning in _PROFILE_CODES:
+        item = Dataset()
+        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, "DCM", meaning
+        items.append(item)
+    return DicomSequence(items)
+
+
+def date_shift_hours(seed: str) -> int:
+    """The hours by which the anonymiser of ``seed`` shifts every date and time (negative:
+    earlier); measured on a probe dataset rather than read from the library's internals."""
     from pydicom.dataset import Dataset, FileMetaDataset
 
     probe = Dataset()
     probe.file_meta = FileMetaDataset()
-    probe.StudyDate = "20000301"
+    probe.StudyDate, probe.StudyTime = "20000301", "000000"
     _anonymizer(seed).anonymize(probe)
-    return (date.fromisoformat(f"{probe.StudyDate[:4]}-{probe.StudyDate[4:6]}-"
-                               f"{probe.StudyDate[6:]}") - date(2000, 3, 1)).days
+    shifted = datetime.strptime(f"{probe.StudyDate}{str(probe.StudyTime)[:6]}", "%Y%m%d%H%M%S")
+    return round((shifted - datetime(2000, 3, 1)) / timedelta(hours=1))
 
 
 def _acquired_on(dataset: Any) -> date | None:
@@ -96,6 +111,7 @@ def import_dicom_series(store: Store, user: str, *, study_id: str, datasets: Seq
             anonymizer.anonymize(ds)
             ds.PatientID = study_id
             ds.PatientName = study_id
+            ds.DeidentificationMethodCodeSequence = _profile_codes()
             for kw, level in _UID_LEVELS:
                 if kw in originals and originals[kw] not in known:
                     session.add(DicomUidMap(patient_id=patient.id, level=level,

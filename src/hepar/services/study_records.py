@@ -76,7 +76,7 @@ def register_patient(store: Store, user: str, *, study_id: str, site_code: str,
                      birth_date: date | None = None) -> SavedRecord:
     """Register a patient under the pseudonymous ``study_id``; the identifying ``identifier``
     and birth date go to the key table, with the patient's pseudonymisation secret."""
-    from .study_imaging import date_shift_days, new_pseudonym_seed
+    from .study_imaging import date_shift_hours, new_pseudonym_seed
 
     with store.write(user) as session:
         actor = session.info["actor"]
@@ -99,7 +99,7 @@ def register_patient(store: Store, user: str, *, study_id: str, site_code: str,
         seed = new_pseudonym_seed()
         session.add(PatientKey(patient_id=patient.id, identifier=identifier,
                                birth_date=birth_date, pseudonym_seed=seed,
-                               date_shift_days=date_shift_days(seed)))
+                               date_shift_hours=date_shift_hours(seed)))
         session.flush()
         return saved(patient)
 

@@ -98,6 +98,9 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     dirty = [obj for obj in _audited(session.dirty) if session.is_modified(obj)]
     if not (new or dirty or deleted):
         return
+    if session.info.get("read_only"):
+        raise StoreError(field="session", value="read-only",
+                         expected="a write session (Store.write) for any change")
     actor = _actor(session)
     if deleted:
         raise StoreError(field=f"{deleted[0].__tablename__} record", value=deleted[0].id,

@@ -28,7 +28,8 @@ def export_csv(store: Store, out_dir: str | Path, *, overwrite: bool = False) ->
     """Write the CSV export to ``out_dir`` (whole or not at all); return rows per file."""
     counts: dict[str, int] = {}
     with staged_dir(Path(out_dir), overwrite=overwrite) as staging, store.read() as session:
-        study_ids = dict(session.execute(select(Patient.id, Patient.study_id)).tuples().all())
+        study_ids = {r.id: r.study_id
+                     for r in session.execute(select(Patient.id, Patient.study_id))}
         for table, model in AUDITED_MODELS.items():
             if model.form is None or table in KEY_TABLES:
                 continue

@@ -130,7 +130,7 @@ class PatientKey(PatientOwned):
     identifier: Mapped[str] = mapped_column(unique=True)
     birth_date: Mapped[date | None]
     pseudonym_seed: Mapped[str] = mapped_column(String(64))
-    date_shift_days: Mapped[int]
+    date_shift_hours: Mapped[int]
 
 
 class DicomUidMap(PatientOwned):

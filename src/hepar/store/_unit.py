@@ -63,13 +63,15 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (rolled back at the end; never blocks writers)."""
+        """A read-only session (closed, never committed, at the end; never blocks writers).
+
+        Rows read stay usable after the block (they are detached, not expired).
+        """
         session = self._sessions()
         session.info["read_only"] = True
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def actor(self, session: Session, username: str) -> Actor:

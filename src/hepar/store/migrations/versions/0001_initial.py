@@ -253,7 +253,7 @@ def upgrade() -> None:
         sa.Column("identifier", sa.String(length=200), nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("pseudonym_seed", sa.String(length=64), nullable=False),
-        sa.Column("date_shift_days", sa.Integer(), nullable=False),
+        sa.Column("date_shift_hours", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),

@@ -1,0 +1,78 @@
+"""Schema: the shipped migration builds exactly the models' schema; ``hepar db upgrade`` is
+idempotent. Virtual patients load through the audited use cases (``hepar db load-virtual``)."""
+
+from __future__ import annotations
+
+import json
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from hepar.cli import main
+from hepar.clinical import evaluate_eligibility, load_protocol
+from hepar.phantoms import cohort_plan
+from hepar.store import (
+    AuditEntry,
+    Base,
+    Patient,
+    Screening,
+    Store,
+    head_revision,
+    upgrade,
+    verify_audit,
+)
+
+
+def test_migration_matches_the_models(store):
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    assert upgrade(store.engine) == head_revision()  # a second upgrade changes nothing
+
+
+def test_cli_upgrade_creates_the_database(store_url, capsys):
+    assert main(["db", "upgrade", "--database", store_url]) == 0
+    assert f"schema at revision {head_revision()}" in capsys.readouterr().out
+
+
+def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    assert main(["audit", "verify", "--database", url]) == 2
+    assert "expected a study database (create it: hepar db upgrade)" in capsys.readouterr().err
+
+
+def test_load_virtual_goes_through_the_audited_path(store_url, capsys):
+    assert main(["db", "load-virtual", "--patients", "1", "--json", "--database", store_url]) == 0
+    report = json.loads(capsys.readouterr().out)
+    plan = cohort_plan(1, seed=0)
+    assert report["enrolled"] == 1 and report["screen_failures"] == len(plan) - 1
+    store = Store(store_url)
+    try:
+        with store.read() as session:
+            assert verify_audit(session).ok
+            patients = {p.study_id: p for p in session.scalars(select(Patient))}
+            assert set(patients) == {m.patient_id for m in plan}
+            audited = set(session.scalars(select(AuditEntry.table_name).distinct()))
+            assert {"labs", "qol_answers", "recist_measurements", "attestations",
+                    "administrations", "visits", "lutetium_cycles"} <= audited
+            actors = set(session.scalars(select(AuditEntry.actor).distinct()))
+            assert {"virtual.nurse", "virtual.radiologist", "virtual.physicist"} <= actors
+            verdicts = dict(session.execute(select(Patient.study_id, Screening.eligible).join(
+                Screening, Screening.patient_id == Patient.id)).all())
+            rows = session.scalar(select(func.count()).select_from(AuditEntry))
+        # the stored verdict is the clinical engine's
+        from hepar.phantoms import screen_failure_candidate
+
+        failure = next(m for m in plan if m.fails)
+        expected = evaluate_eligibility(screen_failure_candidate(failure),
+                                        load_protocol("registry")).eligible
+        assert verdicts[failure.patient_id] == str(expected).lower()
+        assert verdicts[next(m for m in plan if not m.fails).patient_id] == "true"
+        # a second run adds nothing
+        assert main(["db", "load-virtual", "--patients", "1", "--json",
+                     "--database", store_url]) == 0
+        again = json.loads(capsys.readouterr().out)
+        assert again["skipped"] == len(plan) and again["audit_rows"] == rows
+    finally:
+        store.dispose()
