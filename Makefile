@@ -6,7 +6,12 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck contracts unit benchmarks clean
+.PHONY: demo test lint typecheck contracts unit benchmarks clean weasyprint-libs
+
+# WeasyPrint (hepar.reports: PDF) needs Pango, HarfBuzz (with its subsetter) and fonts from the
+# system (Debian packages). Installed only when missing; apt-get needs root.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+                   libfontconfig1 fonts-dejavu-core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +25,16 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
-demo: $(STAMP_RUN)
+weasyprint-libs:
+	@missing=$$(for p in $(WEASYPRINT_DEBS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system libraries for WeasyPrint: $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+demo: $(STAMP_RUN) weasyprint-libs
 	$(BIN)/hepar demo --out demo-output --overwrite
 
 lint: $(STAMP_TEST)
@@ -32,7 +46,7 @@ typecheck: $(STAMP_TEST)
 contracts: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
-unit: $(STAMP_TEST)
+unit: $(STAMP_TEST) weasyprint-libs
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck contracts unit

@@ -65,8 +65,8 @@ from hepar.clinical._qol import (
     load_questionnaire,
     score_answers,
 )
-from hepar.clinical._qol_ginet21 import load_ginet21, load_study_questionnaires
 from hepar.clinical._qol_change import ChangeClass, ScaleChange, qol_change
+from hepar.clinical._qol_ginet21 import load_ginet21, load_study_questionnaires
 from hepar.clinical._recist import RecistAssessment, TimePointResponse, assess_recist
 from hepar.clinical._recist_best import BestResponse, best_overall_response
 from hepar.clinical._recist_measurability import (
@@ -149,8 +149,8 @@ __all__ = [
     "ScreeningLog",
     "ScreeningLogEntry",
     "SeriousnessCriterion",
-    "SimonDesign",
     "Sex",
+    "SimonDesign",
     "TimePoint",
     "TimePointResponse",
     "Verdict",
