@@ -68,3 +68,14 @@ def test_bland_altman_by_hand() -> None:
     assert ba.sd_gy == pytest.approx(48 ** 0.5)
     assert ba.lower_loa_gy == pytest.approx(6.0 - 1.96 * 48 ** 0.5)
     assert ba.means_gy == [105.0, 119.0, 85.0]
+
+
+def test_cluster_bootstrap_interval_covers_the_truth() -> None:
+    # resampling patients (Efron & Tibshirani 1993, ch. 8 for clustered data): a percentile
+    # interval that contains the true D50 of the generating law and the point estimate
+    lesions = _lesions(150.0, 0.03, patients=40, per_patient=5, seed=11)
+    model = dose_response(lesions, bootstrap_samples=60, seed=2)
+    assert model.d50_method.startswith("cluster bootstrap")
+    assert model.d50_lower_gy is not None and model.d50_upper_gy is not None
+    assert model.d50_lower_gy < model.d50_gy < model.d50_upper_gy  # type: ignore[operator]
+    assert model.d50_lower_gy < 150.0 < model.d50_upper_gy

@@ -113,3 +113,12 @@ def test_qol_change_is_the_mean_of_patient_changes(analysis: StudyAnalysis) -> N
     assert row.n == len(values)
     assert row.mean_change == pytest.approx(sum(values) / len(values))  # type: ignore[arg-type]
     assert row.improved + row.stable + row.worse == row.n
+
+
+def test_survival_events_are_the_recorded_deaths_and_progressions(
+        study: VirtualStudy, analysis: StudyAnalysis) -> None:
+    deaths = sum(r.outcome.death_date is not None for r in study.records)
+    assert analysis.survival.os.events == deaths
+    assert analysis.survival.os.n == N_PATIENTS
+    # every PFS event is a progression or a death; liver PFS never has more events than PFS
+    assert analysis.survival.liver_pfs.events <= analysis.survival.pfs.events <= N_PATIENTS
