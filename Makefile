@@ -10,7 +10,13 @@ STAMP_TEST := $(VENV)/.installed-test
 CONSTRAINTS := constraints.txt
 FRESH_VENV  := .venv-constraints
 
-.PHONY: demo test lint typecheck contracts unit benchmarks clean constraints pg-test-server
+.PHONY: demo test lint typecheck contracts unit benchmarks clean constraints pg-test-server \
+        weasyprint-libs
+
+# WeasyPrint (hepar.reports: PDF) needs Pango, HarfBuzz (with its subsetter) and fonts from the
+# system (Debian packages). Installed only when missing; apt-get needs root.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+                   libfontconfig1 fonts-dejavu-core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +42,17 @@ constraints:
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
 	rm -rf $(FRESH_VENV)
 
-demo: $(STAMP_RUN)
+
+weasyprint-libs:
+	@missing=$$(for p in $(WEASYPRINT_DEBS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system libraries for WeasyPrint: $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+demo: $(STAMP_RUN) weasyprint-libs
 	$(BIN)/hepar demo --out demo-output --overwrite
 
 lint: $(STAMP_TEST)
@@ -51,7 +67,7 @@ contracts: $(STAMP_TEST)
 # The store tests run on SQLite and on PostgreSQL: tests/store/pg_server.sh finds a reachable test
 # database or installs (apt-get, as root), starts and prepares a local one, and exports its URL;
 # where that is impossible it exports the reason, which the skipped tests print.
-unit: $(STAMP_TEST)
+unit: $(STAMP_TEST) weasyprint-libs
 	eval "$$(bash tests/store/pg_server.sh)" && $(BIN)/pytest -n 2 -q
 
 pg-test-server:

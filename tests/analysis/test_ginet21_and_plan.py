@@ -52,3 +52,38 @@ def test_analysis_plan_refuses_alternative_below_null() -> None:
     with pytest.raises(InvalidValueError, match="response_rate_alternative"):
         validate_record(AnalysisPlan, {"response_rate_null": 0.3,
                                        "response_rate_alternative": 0.2})
+
+
+def test_unknown_primary_visit_is_named_in_the_error() -> None:
+    from datetime import date
+
+    from hepar.analysis import PatientRecord, patient_responses
+    from hepar.clinical import RecistReads
+
+    protocol = load_protocol("registry")
+    bad = protocol.model_copy(update={"analysis": protocol.analysis.model_copy(
+        update={"primary_visit": "fu-4m"})})
+    reads = RecistReads.model_validate({
+        "lesions": [{"id": "T1", "role": "target", "organ": "liver", "in_treated_volume": True}],
+        "timepoints": [{"date": "2025-01-10", "measurements_mm": {"T1": 40.0}},
+                       {"date": "2025-05-10", "measurements_mm": {"T1": 26.0}}]})
+    patient = PatientRecord("P1", date(2025, 2, 1), recist=reads)
+    with pytest.raises(InvalidValueError, match=r"analysis\.primary_visit.*fu-4m"):
+        patient_responses([patient], bad)
+
+
+def test_reads_without_a_treated_lesion_make_the_patient_not_evaluable() -> None:
+    from datetime import date
+
+    from hepar.analysis import PatientRecord, patient_responses
+    from hepar.clinical import RecistReads, Response
+
+    reads = RecistReads.model_validate({
+        "lesions": [{"id": "T1", "role": "target", "organ": "liver",
+                     "in_treated_volume": False}],
+        "timepoints": [{"date": "2025-01-10", "measurements_mm": {"T1": 40.0}},
+                       {"date": "2025-05-02", "measurements_mm": {"T1": 26.0}}]})
+    [result] = patient_responses([PatientRecord("P1", date(2025, 2, 1), recist=reads)],
+                                 load_protocol("registry"))
+    assert result.primary is Response.NE and not result.evaluable
+    assert "in_treated_volume" in result.primary_reason

@@ -124,12 +124,13 @@ def simon_design(p0: float, p1: float, *, alpha: float, beta: float, kind: str =
             _, reject1 = _reject_matrix(n1, n, p1)
             ok = (reject0 <= alpha) & (reject1 >= 1 - beta)
             ok &= np.arange(n)[:, None] >= np.arange(n1)[None, :]  # r >= r1
-            for r1 in np.nonzero(ok.any(axis=0))[0]:
-                r = int(np.argmax(ok[:, r1]))  # the smallest r that works
-                en0 = n1 + (1 - float(pet0[r1])) * (n - n1)
+            for first in np.nonzero(ok.any(axis=0))[0]:
+                r1_ = int(first)
+                r = int(np.argmax(ok[:, r1_]))  # the smallest r that works
+                en0 = n1 + (1 - float(pet0[r1_])) * (n - n1)
                 key = (en0, float(n)) if kind == "optimal" else (float(n), en0)
                 if best is None or key < (best[0], best[1]):
-                    best = (key[0], key[1], int(r1), n1, r, n)
+                    best = (key[0], key[1], r1_, n1, r, n)
     if best is None:
         raise InvalidValueError(field="max_n", value=max_n,
                                 expected="a larger maximum sample size for this design")

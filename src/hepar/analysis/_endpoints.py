@@ -142,19 +142,27 @@ def patient_responses(patients: Sequence[PatientRecord], protocol: Protocol
                                        None, Response.NE, False))
             continue
         primary = _primary_reads(patient.recist, patient, protocol)
-        if primary is None:
-            response, reason, day, change = Response.NE, "no assessment in the primary window", \
-                None, None
-        else:
-            point = assess_recist(primary).timepoints[1]
-            response = point.overall or Response.NE
-            reason, day, change = point.reason, point.date.isoformat(), \
-                point.change_from_baseline_pct
         confirmed_settings = patient.recist.settings.model_copy(update={
             "treated_volume_only": plan.treated_volume_only, "confirmation": True,
             "min_confirmation_days": plan.confirmation_days,
             "not_evaluable_as_progression": False, "reference_date": patient.treatment_date})
-        full = assess_recist(patient.recist.model_copy(update={"settings": confirmed_settings}))
+        try:
+            if primary is None:
+                response, reason, day, change = (
+                    Response.NE, "no assessment in the primary window", None, None)
+            else:
+                point = assess_recist(primary).timepoints[1]
+                response = point.overall or Response.NE
+                reason, day, change = point.reason, point.date.isoformat(), \
+                    point.change_from_baseline_pct
+            full = assess_recist(patient.recist.model_copy(
+                update={"settings": confirmed_settings}))
+        except InvalidValueError as error:
+            # reads that cannot be assessed as the plan asks (e.g. no lesion in the treated
+            # volume) make the patient not evaluable, with the reason, not the analysis fail
+            out.append(PatientResponse(patient.patient_id, Response.NE, f"not assessable: "
+                                       f"{error}", None, None, Response.NE, False))
+            continue
         changes = [t.change_from_baseline_pct for t in full.timepoints[1:]
                    if t.change_from_baseline_pct is not None]
         best_change = min(changes) if changes else change

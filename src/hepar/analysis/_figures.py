@@ -6,6 +6,7 @@ Each function takes analysis results (or dosimetry records) and returns a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,7 +66,7 @@ def consort_figure(flow: ConsortFlow) -> Figure:
     box = {"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black"}
     for y, text in main:
         ax.text(3.0, y, text, ha="center", va="center", fontsize=9, bbox=box)
-    for (y0, _), (y1, _) in zip(main[:-1], main[1:], strict=True):
+    for (y0, _), (y1, _) in itertools.pairwise(main):
         ax.annotate("", xy=(3.0, y1 + 0.55), xytext=(3.0, y0 - 0.55),
                     arrowprops={"arrowstyle": "->"})
     for y, text in side:

@@ -40,19 +40,13 @@ class StudyAnalysis:
     dosimetry: DosimetryAnalysis
     dose_response: DoseResponse
     questionnaires: list[str]
+    plan_primary_visit: str
     notes: list[str] = field(default_factory=list)
 
     def headline(self) -> str:
-        """One line: the primary endpoint."""
-        return (f"ORR in the treated liver volume at {self.primary_visit_label}: "
+        """One line: the primary endpoint (what the demo prints at the end)."""
+        return (f"ORR in the treated liver volume at {self.plan_primary_visit}: "
                 f"{self.primary.per_protocol.as_text()} (per protocol)")
-
-    @property
-    def primary_visit_label(self) -> str:
-        """The primary visit id."""
-        return self.plan_primary_visit
-
-    plan_primary_visit: str = "fu-3m"
 
 
 def analyse_study(screening: Sequence[ScreeningRecord], patients: Sequence[PatientRecord],
