@@ -63,7 +63,8 @@ def analyse_study(screening: Sequence[ScreeningRecord], patients: Sequence[Patie
     protocol
         The protocol; its visits place the primary window, its ``analysis`` holds the plan.
     questionnaires
-        Scale definitions to score (QLQ-C30 and QLQ-GI.NET21: :func:`hepar.io.load_study_questionnaires`).
+        Scale definitions to score (QLQ-C30 and QLQ-GI.NET21, read by
+        :func:`hepar.io.load_study_questionnaires`).
     notes
         Free text carried into the report (e.g. "doses from true activity maps").
     seed

@@ -75,7 +75,6 @@ from hepar.clinical._qol import (
     score_answers,
 )
 from hepar.clinical._qol_change import ChangeClass, ScaleChange, qol_change
-from hepar.clinical._qol_ginet21 import load_ginet21, load_study_questionnaires
 from hepar.clinical._recist import RecistAssessment, TimePointResponse, assess_recist
 from hepar.clinical._recist_best import BestResponse, best_overall_response
 from hepar.clinical._recist_measurability import (

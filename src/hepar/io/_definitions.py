@@ -19,7 +19,11 @@ from hepar.clinical import DEFAULT_PROTOCOL, Protocol, Questionnaire, validate_r
 from hepar.errors import FileFormatError, InvalidValueError
 
 __all__ = [
-    "GINET21_FILE", "load_ginet21", "load_protocol", "load_questionnaire", "load_study_questionnaires",
+    "GINET21_FILE",
+    "load_ginet21",
+    "load_protocol",
+    "load_questionnaire",
+    "load_study_questionnaires",
     "protocol_names",
 ]
 
