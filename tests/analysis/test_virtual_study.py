@@ -13,7 +13,8 @@ from scipy.optimize import brentq
 from virtual_study import VirtualStudy, build_virtual_study
 
 from hepar.analysis import StudyAnalysis, analyse_study
-from hepar.clinical import MeasurementCode, Protocol, load_protocol
+from hepar.clinical import MeasurementCode, Protocol
+from hepar.io import load_protocol, load_study_questionnaires
 from hepar.phantoms import cohort_plan
 
 N_PATIENTS, SEED = 12, 1
@@ -33,7 +34,8 @@ def study(protocol: Protocol) -> VirtualStudy:
 
 @pytest.fixture(scope="module")
 def analysis(study: VirtualStudy, protocol: Protocol) -> StudyAnalysis:
-    return analyse_study(study.screening, study.patients, protocol)
+    return analyse_study(study.screening, study.patients, protocol,
+                         questionnaires=load_study_questionnaires())
 
 
 def test_d50_recovers_the_cohort_model_within_25_percent(study: VirtualStudy,

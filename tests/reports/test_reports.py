@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
 from virtual_study import build_virtual_study
 
 from hepar.analysis import StudyAnalysis, analyse_study, waterfall_figure
-from hepar.clinical import load_protocol
 from hepar.dosimetry import analyse_scout, dose_volume_histogram
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, VolumeUnit
+from hepar.io import load_protocol, load_study_questionnaires
 from hepar.phantoms import generate_virtual_patient
 from hepar.physics import BQ_PER_MBQ
 from hepar.reports import (
@@ -38,6 +38,7 @@ def analysis() -> StudyAnalysis:
     protocol = load_protocol("registry")
     study = build_virtual_study(6, protocol, seed=2)
     return analyse_study(study.screening, study.patients, protocol,
+                         questionnaires=load_study_questionnaires(),
                          notes=["Doses come from the virtual patients' true activity maps."])
 
 

@@ -10,7 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from hepar.cli import main
-from hepar.clinical import evaluate_eligibility, load_protocol
+from hepar.clinical import evaluate_eligibility
+from hepar.io import load_protocol
 from hepar.phantoms import cohort_plan
 from hepar.store import (
     AuditEntry,
