@@ -53,8 +53,9 @@ def screen_candidate_file(path: str | Path, protocol: str | Path = "registry") -
     """File edge of ``hepar screen``: the candidate record in JSON file ``path``, screened; the
     ``hepar screen --json`` output."""
     candidate = read_record(Candidate, path)
+    study = load_protocol(protocol)
     try:
-        result = screen_candidate(candidate, load_protocol(protocol))
+        result = screen_candidate(candidate, study)
     except InvalidValueError as error:  # a plausibility check: name the file too
         raise type(error)(field=error.field, value=error.value, expected=error.expected,
                           source=error.source or Path(path).name) from None
