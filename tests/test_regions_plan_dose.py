@@ -155,3 +155,29 @@ def test_the_plan_path_calls_the_tested_mean_dose(tmp_path, monkeypatch, scene):
                       injections=[("proper hepatic", territory)])
     (position,) = plan["injection_positions"]
     assert calls and position["mean_dose_gy"] == pytest.approx(60.0, rel=1e-9)
+
+
+def test_plan_and_dose_use_cases_run_on_records_and_agree_with_the_prescription():
+    # 1000 mL of liver (10 x 10 x 10 voxels of 1 mL) at the protocol's 1.06 g/mL: 1.06 kg.
+    # REFERENCE.md (Utrecht, J Nucl Med 2016;57(S2):199): 15.87 mJ/MBq, so 60 Gy needs
+    # A = 60 Gy x 1.06 kg / 15.87 mJ/MBq = 4007.56 MBq; that activity, imaged at 0 h and fully
+    # decayed in the liver, gives a mean dose of 60 Gy by local deposition.
+    from hepar.io import load_protocol
+    from hepar.services.dose_calculation import dose_from_images
+    from hepar.services.planning import plan_from_images
+
+    activity_mbq = 60.0 * 1.06 / 15.87e-3
+    affine = affine_from_geometry(origin_lps_mm=(0.0, 0.0, 0.0), spacing_mm=(10.0,) * 3)
+    liver = np.zeros((12, 12, 12))
+    liver[1:11, 1:11, 1:11] = 1.0
+    spect = Volume(liver * activity_mbq * 1e6 / 1000.0, affine, "Bq/mL", FRAME)  # Bq per mL
+    body = Volume(np.ones_like(liver), affine, "1", FRAME)
+    regions = resolve_regions({"liver": Mask("liver", Volume(liver, affine, "1", FRAME)),
+                               "body": Mask("body", body)})
+    protocol = load_protocol("registry")
+    plan = plan_from_images(spect, regions, protocol=protocol, lung_shunt_fraction=0.0)
+    assert plan["activity_mbq"] == pytest.approx(activity_mbq, rel=1e-9)
+    result = dose_from_images([spect], regions, times_h=[0.0], protocol=protocol)
+    liver_row = next(r for r in result.summary["voi_metrics"] if r["name"] == "liver")
+    assert liver_row["mean_gy"] == pytest.approx(60.0, rel=1e-6)
+    assert result.dose.unit.value == "Gy" and "files" not in result.summary

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 from hepar.dosimetry import TacModel
 from hepar.errors import InvalidValueError
@@ -26,7 +25,7 @@ def _finite(value: float, *, field: str, low: float, strict: bool, unit: str) ->
 
 
 def check_dose_options(
-    *, nuclide_name: str, method: str, spect: Sequence[str | Path], times_h: Sequence[float],
+    *, nuclide_name: str, method: str, spect: Sequence[object], times_h: Sequence[float],
     tac_model: str, effective_half_life_h: float | None, administered_activity_mbq: float | None,
 ) -> str:
     """Refuse a wrong option before anything is read; the canonical nuclide name."""

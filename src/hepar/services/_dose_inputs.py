@@ -27,7 +27,14 @@ from hepar.io import (
     read_seg,
 )
 
-__all__ = ["load_activity", "load_ct_on_grid", "load_masks", "load_region", "load_regions"]
+__all__ = [
+    "ct_on_grid",
+    "load_activity",
+    "load_ct_on_grid",
+    "load_masks",
+    "load_region",
+    "load_regions",
+]
 
 
 def _is_nifti(path: Path) -> bool:
@@ -144,6 +151,12 @@ def load_ct_on_grid(path: str | Path, reference: Volume) -> Volume:
     else:
         ct = read_ct_series(source)
     _same_frame(ct, reference, option="ct", source=source)
+    return ct_on_grid(ct, reference)
+
+
+def ct_on_grid(ct: Volume, reference: Volume) -> Volume:
+    """``ct`` (HU) on ``reference``'s grid (linear resampling when the grids differ)."""
+    ct.require_unit(VolumeUnit.HU, name="ct")
     return ct if ct.same_grid(reference) else resample_to(ct, reference, method="linear")
 
 

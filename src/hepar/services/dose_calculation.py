@@ -15,7 +15,8 @@ gives the absorbed energy per MBq of its nuclide (166Ho:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import numpy as np
 from hepar.clinical import Protocol, check_activity
 from hepar.dosimetry import (
     LUNG_DENSITY_G_PER_ML,
+    Regions,
     TacModel,
     activity_in_mbq,
     density_from_ct,
@@ -48,10 +50,10 @@ from hepar.physics import S_PER_H, canonical_nuclide_name, decay_factor_over_h, 
 from ._dose_biodistribution import biodistribution_naming_option
 from ._dose_checks import check_dose_options
 from ._dose_combined import combine_with_previous, read_summary
-from ._dose_inputs import load_activity, load_ct_on_grid, load_regions
+from ._dose_inputs import ct_on_grid, load_activity, load_ct_on_grid, load_regions
 from ._dose_outputs import dvh_rows, write_outputs
 
-__all__ = ["DOSE_STEPS", "compute_dose"]
+__all__ = ["DOSE_STEPS", "DoseResult", "compute_dose", "dose_from_images"]
 
 #: Steps reported to ``progress`` (the CLI's progress bar).
 DOSE_STEPS = (
@@ -158,11 +160,11 @@ def _absorbed_energy(name: str, study: Protocol) -> tuple[float, str]:
 
 
 def _density(
-    reference: Volume, ct: str | Path | None, lungs: Mask | None, tissue_g_per_ml: float
+    reference: Volume, ct: Volume | None, lungs: Mask | None, tissue_g_per_ml: float
 ) -> tuple[Volume, str]:
     """The density map and how it was made."""
     if ct is not None:
-        return density_from_ct(load_ct_on_grid(ct, reference)), "CT (bilinear HU to density)"
+        return density_from_ct(ct_on_grid(ct, reference)), "CT (bilinear HU to density)"
     density = density_from_regions(reference, lungs=lungs, tissue_density_g_per_ml=tissue_g_per_ml)
     tissue = f"{tissue_g_per_ml:g} g/mL (protocol tissue density)"
     if lungs is None:
@@ -178,6 +180,21 @@ def _region_densities(regions: Sequence[Mask | None], density: Volume) -> dict[s
         region.name: region_mean_density_g_per_ml(region, density)
         for region in regions if region is not None and region.fraction.sum() > 0
     }
+
+
+@dataclass(frozen=True)
+class DoseResult:
+    """What a dose calculation produced, before anything is written.
+
+    ``summary`` is the ``hepar dose --json`` summary without ``files``; ``tables`` the CSV tables
+    by role (``dvh``, ``voi_metrics``, ``lesions``, ``biodistribution``, ``combined``);
+    ``dose_comment`` the RT Dose comment.
+    """
+
+    dose: Volume
+    summary: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]
+    dose_comment: str
 
 
 def compute_dose(
@@ -204,7 +221,8 @@ def compute_dose(
     frame_of_reference_uid: str | None = None,
     like: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Compute a dose map and its tables, and write them to ``out``.
+    """File edge of ``hepar dose``: read the images, regions, CT, protocol and earlier summaries
+    through :mod:`hepar.io`, compute with :func:`dose_from_images`, and write to ``out``.
 
     Writes ``dose_rtdose.dcm`` (RT Dose, on the frame of reference of the SPECT/CT),
     ``dose_gy.nii.gz``, ``summary.json`` and, where there are regions, ``dvh.csv``,
@@ -237,16 +255,58 @@ def compute_dose(
     if administered_activity_mbq is not None:
         check_activity(study.plausibility, administered_activity_mbq,
                        field="administered_activity_mbq", protocol=study.name)
-    tissue_g_per_ml = study.prescription.tissue_density_g_per_ml
-    absorbed_mj_per_mbq, absorbed_source = _absorbed_energy(name, study)
     step(DOSE_STEPS[0])
     maps = [load_activity(path, frame_of_reference_uid=frame_of_reference_uid, unit=unit,
                           like=like) for path in spect]
-    reference = maps[0]
     regions = load_regions(
-        reference, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
+        maps[0], structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
         body_mask=body_mask, tumour_masks=tumour_masks,
     )
+    result = dose_from_images(
+        maps, regions, times_h=times_h, protocol=study,
+        ct=load_ct_on_grid(ct, maps[0]) if ct is not None else None, nuclide_name=name,
+        method=method, tac_model=tac_model, effective_half_life_h=effective_half_life_h,
+        administered_activity_mbq=administered_activity_mbq, previous=previous, progress=step,
+    )
+    step(DOSE_STEPS[4])
+    summary = result.summary
+    summary["files"] = write_outputs(out, dose=result.dose, summary=summary, tables=result.tables,
+                                     dose_comment=result.dose_comment, overwrite=overwrite)
+    return summary
+
+
+def dose_from_images(
+    maps: Sequence[Volume],
+    regions: Regions,
+    *,
+    protocol: Protocol,
+    times_h: Sequence[float] = (),
+    ct: Volume | None = None,
+    nuclide_name: str = "Ho-166",
+    method: str = "local",
+    tac_model: str = "auto",
+    effective_half_life_h: float | None = None,
+    administered_activity_mbq: float | None = None,
+    previous: Sequence[Mapping[str, Any]] = (),
+    progress: Callable[[str], None] | None = None,
+) -> DoseResult:
+    """Absorbed-dose map and tables from activity maps (Bq/mL) and their regions, on records.
+
+    ``regions`` from :func:`hepar.dosimetry.resolve_regions`; ``ct`` in HU (any grid) for the
+    density; ``previous`` earlier ``hepar dose`` summaries to combine with (``_source`` naming
+    each). Returns the :class:`DoseResult`; the summary keys are those of :func:`compute_dose`
+    but ``files``.
+    """
+    step = progress or (lambda _name: None)
+    name = check_dose_options(
+        nuclide_name=nuclide_name, method=method, spect=maps, times_h=times_h,
+        tac_model=tac_model, effective_half_life_h=effective_half_life_h,
+        administered_activity_mbq=administered_activity_mbq,
+    )
+    study = protocol
+    tissue_g_per_ml = study.prescription.tissue_density_g_per_ml
+    absorbed_mj_per_mbq, absorbed_source = _absorbed_energy(name, study)
+    reference = maps[0]
     liver, lungs, body = regions.liver, regions.lungs, regions.body
     tumours = list(regions.tumours)
     density, density_method = _density(reference, ct, lungs, tissue_g_per_ml)
@@ -338,7 +398,4 @@ def compute_dose(
                 )]
             summary["biodistribution"] = rows
             tables["biodistribution"] = rows
-    step(DOSE_STEPS[4])
-    summary["files"] = write_outputs(out, dose=dose, summary=summary, tables=tables,
-                                     dose_comment=comment, overwrite=overwrite)
-    return summary
+    return DoseResult(dose, summary, tables, comment)

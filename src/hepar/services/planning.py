@@ -8,7 +8,7 @@ deposition search settings included.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from hepar.clinical import (
 )
 from hepar.dosimetry import (
     PlanningLimits,
+    Regions,
     analyse_scout,
     density_from_ct,
     plan_activity,
@@ -29,7 +30,7 @@ from hepar.dosimetry import (
     split_activity_by_mass,
 )
 from hepar.errors import InvalidValueError
-from hepar.imaging import Volume
+from hepar.imaging import Mask, Volume
 from hepar.io import load_protocol
 from hepar.physics import (
     G_PER_KG,
@@ -41,9 +42,9 @@ from hepar.physics import (
 )
 
 from ._dose_biodistribution import biodistribution_naming_option
-from ._dose_inputs import load_activity, load_ct_on_grid, load_region, load_regions
+from ._dose_inputs import ct_on_grid, load_activity, load_ct_on_grid, load_region, load_regions
 
-__all__ = ["image_plan", "planning_limits_from_protocol", "quick_plan"]
+__all__ = ["image_plan", "plan_from_images", "planning_limits_from_protocol", "quick_plan"]
 
 
 def planning_limits_from_protocol(protocol: Protocol) -> PlanningLimits:
@@ -106,8 +107,7 @@ def _require(name: str, value: float | None, *, low: float, strict: bool, unit: 
 
 
 def _injection_positions(
-    injections: Sequence[tuple[str, str | Path]],
-    scout: Volume,
+    territories: Mapping[str, Mask],
     density: Volume | float,
     activity_mbq: float,
     absorbed_energy_mj_per_mbq: float,
@@ -115,20 +115,14 @@ def _injection_positions(
     """Split the planned activity over the injection positions in proportion to the mass each
     perfuses (:func:`hepar.dosimetry.split_activity_by_mass`): every territory gets the same
     mean dose."""
-    if not injections:
+    if not territories:
         return []
     masses: dict[str, float] = {}
-    for name, path in injections:
-        if not name or name in masses:
-            raise InvalidValueError(
-                field="injection", value=name,
-                expected="a distinct, non-empty name for each injection position",
-            )
-        territory = load_region(path, scout, name=name)
+    for name, territory in territories.items():
         mass_kg = region_mass_g(territory, density) / G_PER_KG
         if not mass_kg > 0:
             raise InvalidValueError(
-                field="injection", value=f"{name}={path}",
+                field="injection", value=name,
                 expected="a perfused-territory mask with at least one voxel on the scout grid",
             )
         masses[name] = mass_kg
@@ -138,6 +132,21 @@ def _injection_positions(
          "mean_dose_gy": mean_dose_gy(split[name], masses[name], absorbed_energy_mj_per_mbq)}
         for name in masses
     ]
+
+
+def _load_territories(
+    injections: Sequence[tuple[str, str | Path]], scout: Volume
+) -> dict[str, Mask]:
+    """The perfused territory of each injection position, on the scout grid."""
+    territories: dict[str, Mask] = {}
+    for name, path in injections:
+        if not name or name in territories:
+            raise InvalidValueError(
+                field="injection", value=name,
+                expected="a distinct, non-empty name for each injection position",
+            )
+        territories[name] = load_region(path, scout, name=name)
+    return territories
 
 
 def _context(protocol: Protocol, limits: PlanningLimits) -> dict[str, Any]:
@@ -206,7 +215,90 @@ def image_plan(
     frame_of_reference_uid: str | None = None,
     like: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Plan from a scout SPECT and a treated-liver mask (``hepar plan --liver-mask --spect``).
+    """File edge of ``hepar plan --spect``: read the scout SPECT, the regions, the CT and the
+    injection territories through :mod:`hepar.io`, then :func:`plan_from_images`.
+
+    ``injections`` are pairs of a position's name and its perfused-territory mask file. Keys as
+    :func:`plan_from_images`.
+    """
+    _check_options(target_dose_gy, scout_activity_mbq, scout_time_h, lung_mass_kg)
+    study = load_protocol(protocol)
+    _check_times(study, calibration_time, administration_time)
+    if scout_activity_mbq is not None:
+        check_activity(study.plausibility, scout_activity_mbq, field="scout_activity_mbq",
+                       protocol=study.name)
+    scout = load_activity(spect, frame_of_reference_uid=frame_of_reference_uid, unit=unit,
+                          like=like)
+    regions = load_regions(
+        scout, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
+        tumour_masks=tumour_masks,
+    )
+    _check_regions(regions, lung_shunt_fraction)
+    ct_volume = load_ct_on_grid(ct, scout) if ct is not None else None
+    territories = _load_territories(injections, scout)
+    try:
+        return plan_from_images(
+            scout, regions, protocol=study, ct=ct_volume, target_dose_gy=target_dose_gy,
+            lung_shunt_fraction=lung_shunt_fraction, lung_mass_kg=lung_mass_kg,
+            calibration_time=calibration_time, administration_time=administration_time,
+            scout_activity_mbq=scout_activity_mbq, scout_time_h=scout_time_h,
+            territories=territories,
+        )
+    except InvalidValueError as error:
+        paths = dict(injections)
+        if error.field != "injection" or error.value not in paths:
+            raise
+        raise InvalidValueError(
+            field="injection", value=f"{error.value}={paths[error.value]}",
+            expected=error.expected,
+        ) from None
+
+
+def _check_options(
+    target_dose_gy: float | None, scout_activity_mbq: float | None, scout_time_h: float | None,
+    lung_mass_kg: float | None,
+) -> None:
+    _require("target_dose_gy", target_dose_gy, low=0.0, strict=True, unit="Gy")
+    _require("scout_activity_mbq", scout_activity_mbq, low=0.0, strict=True, unit="MBq")
+    _require("scout_time_h", scout_time_h, low=0.0, strict=False, unit="h")
+    _require("lung_mass_kg", lung_mass_kg, low=0.0, strict=True, unit="kg")
+
+
+def _check_regions(regions: Regions, lung_shunt_fraction: float | None) -> None:
+    if regions.liver is None:
+        raise InvalidValueError(
+            field="liver_mask", value=None,
+            expected="a --liver-mask file or a region named 'liver' in --structures",
+        )
+    if regions.lungs is None and lung_shunt_fraction is None:
+        raise InvalidValueError(
+            field="lung_mask", value=None,
+            expected="a --lung-mask (or a region named 'lungs' in --structures) to measure the "
+            "lung shunt on the scout, or the lung shunt fraction itself (--lsf)",
+        )
+
+
+def plan_from_images(
+    scout: Volume,
+    regions: Regions,
+    *,
+    protocol: Protocol,
+    ct: Volume | None = None,
+    target_dose_gy: float | None = None,
+    lung_shunt_fraction: float | None = None,
+    lung_mass_kg: float | None = None,
+    calibration_time: datetime | None = None,
+    administration_time: datetime | None = None,
+    scout_activity_mbq: float | None = None,
+    scout_time_h: float | None = None,
+    territories: Mapping[str, Mask] | None = None,
+) -> dict[str, Any]:
+    """Plan from a scout SPECT (Bq/mL) and its regions (``hepar plan --spect``), on records.
+
+    ``regions`` come from :func:`hepar.dosimetry.resolve_regions` (a liver is needed, and lungs
+    unless ``lung_shunt_fraction`` is given); ``ct`` (HU, any grid) gives the density;
+    ``territories`` maps each injection position's name to its perfused territory on the scout
+    grid.
 
     The treated mass comes from the liver mask (density from the CT when given, else the
     protocol's tissue density); the activity from the prescription; the lung shunt, lung dose,
@@ -222,41 +314,24 @@ def image_plan(
     (``scan``, ``voi``, ``activity_mbq``, ``fraction_of_administered``) when
     ``scout_activity_mbq`` (administered, at the scout injection) is given, the scout SPECT taken
     ``scout_time_h`` hours later (0 when not given, then said in ``assumptions``, a list of
-    strings). With ``injections`` (pairs of a position's name and its perfused-territory mask),
-    ``injection_positions`` lists per position ``name``, ``mass_kg`` (territory mass, same density
-    as the treated liver), ``activity_mbq`` (the planned activity split in proportion to the
-    masses, summing to ``activity_mbq``) and ``mean_dose_gy``; empty without.
+    strings). With ``territories``, ``injection_positions`` lists per position ``name``,
+    ``mass_kg`` (territory mass, same density as the treated liver), ``activity_mbq`` (the planned
+    activity split in proportion to the masses, summing to ``activity_mbq``) and
+    ``mean_dose_gy``; empty without.
     """
-    _require("target_dose_gy", target_dose_gy, low=0.0, strict=True, unit="Gy")
-    _require("scout_activity_mbq", scout_activity_mbq, low=0.0, strict=True, unit="MBq")
-    _require("scout_time_h", scout_time_h, low=0.0, strict=False, unit="h")
-    _require("lung_mass_kg", lung_mass_kg, low=0.0, strict=True, unit="kg")
-    study = load_protocol(protocol)
+    _check_options(target_dose_gy, scout_activity_mbq, scout_time_h, lung_mass_kg)
+    _check_regions(regions, lung_shunt_fraction)
+    study = protocol
     _check_times(study, calibration_time, administration_time)
     if scout_activity_mbq is not None:
         check_activity(study.plausibility, scout_activity_mbq, field="scout_activity_mbq",
                        protocol=study.name)
     limits = planning_limits_from_protocol(study)
     prescription = study.prescription
-    scout = load_activity(spect, frame_of_reference_uid=frame_of_reference_uid, unit=unit,
-                          like=like)
-    regions = load_regions(
-        scout, structures=structures, liver_mask=liver_mask, lung_mask=lung_mask,
-        tumour_masks=tumour_masks,
-    )
     liver, lungs, tumours = regions.liver, regions.lungs, list(regions.tumours)
-    if liver is None:
-        raise InvalidValueError(
-            field="liver_mask", value=None,
-            expected="a --liver-mask file or a region named 'liver' in --structures",
-        )
-    if lungs is None and lung_shunt_fraction is None:
-        raise InvalidValueError(
-            field="lung_mask", value=None,
-            expected="a --lung-mask (or a region named 'lungs' in --structures) to measure the "
-            "lung shunt on the scout, or the lung shunt fraction itself (--lsf)",
-        )
-    density = density_from_ct(load_ct_on_grid(ct, scout)) if ct is not None else (
+    if liver is None:  # refused by _check_regions; for the type checker
+        raise InvalidValueError(field="liver_mask", value=None, expected="a liver region")
+    density = density_from_ct(ct_on_grid(ct, scout)) if ct is not None else (
         prescription.tissue_density_g_per_ml
     )
     treated_mass_kg = region_mass_g(liver, density) / G_PER_KG
@@ -292,7 +367,7 @@ def image_plan(
         )]
     data["assumptions"] = assumptions
     data["injection_positions"] = _injection_positions(
-        injections, scout, density, activity, prescription.absorbed_energy_mj_per_mbq
+        territories or {}, density, activity, prescription.absorbed_energy_mj_per_mbq
     )
     return {
         "activity_mbq": activity,
