@@ -95,7 +95,8 @@ def test_attenuation_of_a_point_at_the_centre_of_a_water_cylinder() -> None:
 
 def test_width_of_a_point_image_follows_the_collimator_geometry() -> None:
     """Variance of the projected point = (R_g(d)^2 + R_i^2)/(8 ln 2) with R_g = d_h (l_e + b)/l_e
-    (Cherry, Sorenson & Phelps, 4th ed., ch. 14), at b = 200 mm; 3 % for the pixel grid."""
+    (Cherry, Sorenson & Phelps, 4th ed., ch. 14), at b = 200 mm; 4 %: planes share a blur step
+    within 3 % of their variance, and the pixel grid."""
     response = _response()
     projector = _point_projector(0.0, response)
     image = projector.forward(_centre_point(projector), 0)[0]  # (u, z)
@@ -106,4 +107,4 @@ def test_width_of_a_point_image_follows_the_collimator_geometry() -> None:
     le = MEDIUM_ENERGY.effective_length_mm(80.6)
     fwhm_g = MEDIUM_ENERGY.hole_diameter_mm * (le + 200.0) / le
     expected = (fwhm_g**2 + SYMBIA_DETECTOR.intrinsic_fwhm_mm(80.6) ** 2) / (8 * math.log(2))
-    assert variance_px2 * PIXEL_MM**2 == pytest.approx(expected, rel=0.03)
+    assert variance_px2 * PIXEL_MM**2 == pytest.approx(expected, rel=0.04)

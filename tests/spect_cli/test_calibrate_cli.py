@@ -121,3 +121,20 @@ def test_info_describes_the_static_calibration_image_fully(study, capsys):
     assert facts["shape"][:2] == [7, 2]
     assert {w["name"] for w in facts["energy_windows"]} >= {"Ho166 81keV", "Ho166 118keV"}
     assert facts["acquisition_start"] == (REFERENCE + timedelta(minutes=30)).isoformat()
+
+
+def test_a_spect_acquisition_of_a_filled_cylinder_calibrates_too(tmp_path, capsys):
+    # The issue allows a SPECT of a known source: a Jaszczak-size cylinder, NM TOMO.
+    from hepar.io import write_nm_projections
+    from hepar.phantoms import simulate_calibration_acquisition
+
+    start = REFERENCE + timedelta(minutes=30)
+    acquisition, _ = simulate_calibration_acquisition(
+        "Ho-166", 150.0, acquisition_start=start, shape="cylinder", frame_duration_s=10.0)
+    path = write_nm_projections(acquisition.projections, tmp_path / "cylinder.dcm",
+                                creation_datetime=start)
+    assert main(["calibrate", str(path), "--activity-mbq", "150", "--reference-time",
+                 start.isoformat(), "--out", str(tmp_path / "camera.json"), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["acquisition_start"] == start.isoformat()
+    assert any(s["isotope"] == "Ho-166" for s in printed["sensitivities"])

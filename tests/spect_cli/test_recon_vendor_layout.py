@@ -129,3 +129,35 @@ def test_a_clockwise_vendor_file_reconstructs_like_the_phantoms_own(study, tmp_p
     # maximum voxel by voxel.
     assert siemens["total_activity_mbq"] == pytest.approx(hepar["total_activity_mbq"], rel=0.01)
     assert np.abs(vendor_image - image).max() <= 0.05 * image.max()
+
+
+def test_two_bed_positions_reconstruct_like_the_one_acquisition_they_cut(study, tmp_path):
+    # The scout cut into two overlapping beds (rows 0-19 and 12-31 of 32, the lower bed's
+    # detector 12 rows further inferior) and given as two files: stitched, the projections are
+    # the original ones, so the reconstruction is too (same start: no decay between beds).
+    import dataclasses
+
+    from hepar.io import write_nm_projections
+
+    scan = study["scans"]["ho166_scout"]
+    original = read_nm_projections(study["patient"] / scan["projections"])
+    row_mm = original.pixel_spacing_mm[0]
+    beds = []
+    for number, (first, last) in enumerate(((0, 20), (12, 32)), start=1):
+        geometry = [{**g, "image_position_patient": [
+            g["image_position_patient"][0], g["image_position_patient"][1],
+            g["image_position_patient"][2] - first * row_mm]}
+            for g in original.metadata["detector_geometry"]]
+        bed = dataclasses.replace(original, counts=original.counts[:, :, first:last],
+                                  metadata={**original.metadata, "detector_geometry": geometry})
+        beds.append(write_nm_projections(bed, tmp_path / f"bed{number}.dcm"))
+    records = {}
+    for name, files in (("one", [study["patient"] / scan["projections"]]), ("two", beds)):
+        out = tmp_path / name
+        assert main(["recon", *map(str, files), "--ct", str(study["patient"] / scan["ct"]),
+                     "--camera", str(study["camera"]), "--out", str(out)]) == 0
+        records[name] = json.loads((out / "recon.json").read_text())
+    assert records["two"]["beds"] == 2
+    assert records["two"]["grid"] == records["one"]["grid"]
+    assert records["two"]["total_activity_mbq"] == pytest.approx(
+        records["one"]["total_activity_mbq"], rel=1e-6)

@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
             task = bar.add_task("osem", total=iterations)
 
             def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                # reconstruct reports every subset update; the bar counts iterations
+                bar.update(task, completed=iterations * done / max(total, 1))
 
             record = reconstruct_files(
                 projections, ct=ct, out=out, camera=camera, normalise_to_mbq=normalise_to_mbq,

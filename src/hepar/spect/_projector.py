@@ -29,6 +29,8 @@ For view :math:`v` the forward model of an activity image :math:`x` (MBq per vox
   summed from the farthest to the nearest, the running sum blurred between planes by the
   difference of variances (a three-tap kernel :math:`[v/2, 1 - v, v/2]` of variance :math:`v`
   per axis), and the sum finally blurred by the nearest plane's Gaussian :math:`G_{v,0}`.
+  Neighbouring planes whose variances differ by less than 6 % (and 0.3 pixel^2) share one
+  blur step, each with its group's middle variance (width within 1.5 %).
 
 Every step is linear with a symmetric or explicitly transposed matrix, so :meth:`back` is the
 exact adjoint of :meth:`forward` (tested to 1e-5). Work is limited to the support: the circle
@@ -55,6 +57,11 @@ _FWHM2_PER_VAR = 8.0 * math.log(2.0)
 #: Largest variance (pixels^2) of one three-tap diffusion step (keeps the kernel positive and
 #: close to a Gaussian).
 _MAX_STEP_VARIANCE = 0.25
+#: Largest spread of variance within a group of planes that share one blur (pixels^2, and as a
+#: fraction of the group's variance): each plane takes its group's middle variance, so its
+#: response variance is off by at most 3 % (1.5 % in width).
+_GROUP_VARIANCE = 0.3
+_GROUP_FRACTION = 0.06
 
 
 @dataclass(frozen=True)
@@ -202,16 +209,24 @@ class RotationProjector:
         nv, nt, nu, nz = len(views), self.nt, self.nu, self.nzr
         # attenuation: mu rotated with the same weights, normalised by the rotated ones
         weight = np.asarray(rot @ np.ones((self.n_q, 1), F32)).reshape(nv, nt, nu, 1)
+        inverse = np.where(weight > 1e-6, F32(self.p) / np.maximum(weight, F32(1e-6)), F32(0.0))
         mu = np.asarray(rot @ self._mu).reshape(nv, nt, nu, nz)
-        np.divide(mu, weight, out=mu, where=weight > 1e-6)
-        mu[np.broadcast_to(weight <= 1e-6, mu.shape)] = 0.0
-        depth = np.cumsum(mu[:, ::-1], axis=1)[:, ::-1] - F32(0.5) * mu  # towards +t
-        depth *= F32(self.p)
-        att = np.exp(-depth)
+        mu *= inverse.astype(F32)  # optical depth per sample
+        # optical depth towards +t: everything after the sample plus half the sample's own
+        depth = np.cumsum(mu, axis=1)
+        np.subtract(depth[:, -1:], depth, out=depth)
+        mu *= F32(0.5)
+        depth += mu
+        del mu
         if self.split:  # primary and scattered parts, each with its own detector response
-            att = np.concatenate([att, att * (F32(self.build_up) * depth)], axis=0)
-        elif self.build_up:
-            att *= F32(1.0) + F32(self.build_up) * depth
+            att = np.empty((2 * nv, nt, nu, nz), F32)
+            np.exp(-depth, out=att[:nv])
+            np.multiply(att[:nv], depth, out=att[nv:])
+            att[nv:] *= F32(self.build_up)
+        else:
+            att = np.exp(-depth)
+            if self.build_up:
+                att *= F32(1.0) + F32(self.build_up) * depth
         # collimator response variance (pixels^2) of each plane, per view
         t_mm = (np.arange(nt) - (nt - 1) / 2.0) * self.p
         if self.response is not None:
@@ -221,10 +236,27 @@ class RotationProjector:
         self.subsets.append(views)
         self._rot.append(rot)
         self._rot_t.append(rot.T.tocsr())
-        self._att.append(att.astype(F32))
+        self._att.append(att)
+        var_mm2 = self._grouped(var_mm2)
         if self.split:
             var_mm2 = np.concatenate([var_mm2, var_mm2], axis=0)
         self._var.append((var_mm2 / self.p**2, var_mm2 / self.dz**2))
+
+    def _grouped(self, var_mm2: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Planes in groups whose variance spans at most :data:`_GROUP_VARIANCE` pixels^2; each
+        plane takes its group's middle variance, so blurring happens once per group."""
+        out = var_mm2.copy()
+        start = 0
+        nt = var_mm2.shape[1]
+        while start < nt:
+            limit = min(_GROUP_VARIANCE * min(self.p, self.dz) ** 2,
+                        _GROUP_FRACTION * float(np.min(var_mm2[:, start])))
+            stop = start + 1
+            while stop < nt and float(np.max(var_mm2[:, start] - var_mm2[:, stop])) <= limit:
+                stop += 1
+            out[:, start:stop] = var_mm2[:, (start + stop - 1) // 2][:, None]
+            start = stop
+        return out
 
     # -- helpers --------------------------------------------------------------------------------
     def subset_index(self, views: Sequence[int]) -> int:
@@ -282,7 +314,7 @@ class RotationProjector:
         acc = frame[:, 0].copy()
         blur = self.response is not None
         for t in range(1, self.nt):
-            if blur:
+            if blur and var_u[0, t - 1] != var_u[0, t]:
                 acc = self._diffuse(acc, var_u[:, t - 1] - var_u[:, t], var_z[:, t - 1]
                                     - var_z[:, t])
             acc += frame[:, t]
@@ -305,7 +337,7 @@ class RotationProjector:
         b = self._final_blur(y, var_u[:, -1], var_z[:, -1]) if blur else y.copy()
         for t in range(self.nt - 1, -1, -1):
             frame[:, t] = b
-            if t > 0 and blur:
+            if t > 0 and blur and var_u[0, t - 1] != var_u[0, t]:
                 b = self._diffuse(b, var_u[:, t - 1] - var_u[:, t], var_z[:, t - 1] - var_z[:, t])
         frame *= att
         if self.split:
