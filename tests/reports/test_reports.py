@@ -96,7 +96,9 @@ def test_a_folder_not_written_by_a_report_is_not_replaced(analysis: StudyAnalysi
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
 
 
-def test_patient_dosimetry_report_pdf(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def example() -> PatientDosimetryReport:
+    """A tiny virtual patient's plan (scout analysed on its true activity), DVHs and a slice."""
     patient = generate_virtual_patient(7, "tiny")
     grid = patient.grid
     masks = {m.name: m for m in patient.masks(on_ct=False)}
@@ -114,12 +116,15 @@ def test_patient_dosimetry_report_pdf(tmp_path: Path) -> None:
     ct = patient.anatomy.ct_numbers(patient.labels).array
     z = int(np.argmax(patient.dose_gy["ho166_treatment"].sum(axis=(1, 2))))
     spacing = grid.spacing_mm
-    report = PatientDosimetryReport(
+    return PatientDosimetryReport(
         patient_id=patient.patient_id, protocol_label="registry", scout=plan, dvhs=dvhs,
         slices=[FusedSlice("Post-treatment dose on CT", ct[z], dose.array[z],
                            (spacing[1], spacing[2]))],
         administered_activity_mbq=patient.treatment.administered_mbq)
-    paths = write_patient_dosimetry_report(report, tmp_path / "dosimetry", _provenance())
+
+
+def test_patient_dosimetry_report_pdf(example: PatientDosimetryReport, tmp_path: Path) -> None:
+    paths = write_patient_dosimetry_report(example, tmp_path / "dosimetry", _provenance())
     pages, text = _text(paths.pdf)
     assert pages >= 2
     for title in ("Table 1: Treatment plan", "Table 3: Scout-predicted dose per VOI",
@@ -127,6 +132,17 @@ def test_patient_dosimetry_report_pdf(tmp_path: Path) -> None:
                   "Figure 2: Cumulative DVHs"):
         assert title in " ".join(text.split())
     # the dose table shows each DVH's mean (1 decimal), the numbers the DVH figure draws
-    for dvh in dvhs:
+    for dvh in example.dvhs:
         assert f"{dvh.mean_gy:.1f}" in text
-    assert f"{patient.treatment.administered_mbq:.1f}" in text
+    assert f"{example.administered_activity_mbq:.1f}" in text
+
+
+def test_study_report_shows_example_dvhs_and_fused_slice(analysis: StudyAnalysis,
+                                                         example: PatientDosimetryReport,
+                                                         tmp_path: Path) -> None:
+    paths = write_study_report(analysis, tmp_path / "report", _provenance(), examples=[example])
+    assert paths.pdf is not None
+    _, text = _text(paths.pdf)
+    flat = " ".join(text.split())
+    assert f"Figure 9: Post-treatment DVHs of {example.patient_id}" in flat
+    assert f"Figure 10: Fused SPECT/CT slice of {example.patient_id}" in flat

@@ -107,7 +107,7 @@ def simon_design(p0: float, p1: float, *, alpha: float, beta: float, kind: str =
 
     Examples
     --------
-    >>> d = simon_design(0.10, 0.30, alpha=0.05, beta=0.20)
+    >>> d = simon_design(0.10, 0.30, alpha=0.05, beta=0.20, max_n=35)
     >>> (d.r1, d.n1, d.r, d.n)
     (1, 10, 5, 29)
     """

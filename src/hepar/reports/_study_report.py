@@ -3,6 +3,7 @@ appendix (:func:`write_study_report`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from hepar.analysis import (
     bland_altman_figure,
     consort_figure,
     dose_response_figure,
+    dvh_figure,
+    fused_slice_figure,
     km_figure,
     qol_trajectory_figure,
     swimmer_figure,
@@ -18,6 +21,7 @@ from hepar.analysis import (
 )
 
 from ._output import figure_png, report_folder
+from ._patient_report import PatientDosimetryReport
 from ._provenance import Provenance
 from ._render import html_to_pdf, render_html
 
@@ -54,9 +58,30 @@ def _figures(analysis: StudyAnalysis, folder: Path) -> dict[str, Path]:
     return {name: figure_png(fig, folder / f"{name}.png") for name, fig in made.items()}
 
 
+def _example_figures(examples: Sequence[PatientDosimetryReport], folder: Path
+                     ) -> list[dict[str, str]]:
+    """DVH and fused-slice figures of the example patients (section 8 of the report)."""
+    out: list[dict[str, str]] = []
+    for index, example in enumerate(examples, start=1):
+        entry = {"patient_id": example.patient_id,
+                 "dvh": figure_png(dvh_figure(example.dvhs, title=f"DVHs {example.patient_id}"),
+                                   folder / f"example{index}_dvh.png").name}
+        if example.slices:
+            piece = example.slices[0]
+            entry["slice"] = figure_png(fused_slice_figure(
+                piece.ct_hu, piece.overlay, pixel_mm=piece.pixel_mm,
+                overlay_label=piece.overlay_label, title=f"{example.patient_id}: {piece.title}"),
+                folder / f"example{index}_slice.png").name
+        out.append(entry)
+    return out
+
+
 def write_study_report(analysis: StudyAnalysis, out_dir: str | Path, provenance: Provenance,
-                       *, pdf: bool = True) -> StudyReportPaths:
+                       *, pdf: bool = True, examples: Sequence[PatientDosimetryReport] = ()
+                       ) -> StudyReportPaths:
     """Write ``study_report.html`` (and ``study_report.pdf``) with figures under ``out_dir``.
+
+    ``examples``: patients whose DVHs and fused SPECT/CT slice the report shows (section 8).
 
     The folder is built beside ``out_dir`` and moved into place when complete; an existing
     ``out_dir`` is replaced only when a previous hepar report wrote it.
@@ -64,9 +89,11 @@ def write_study_report(analysis: StudyAnalysis, out_dir: str | Path, provenance:
     target = Path(out_dir)
     with report_folder(target, kind="study report") as work:
         figures = _figures(analysis, work / "figures")
+        shown = _example_figures(examples, work / "figures")
         html = render_html("study_report.html", {
             "a": analysis, "provenance": provenance, "rows": provenance.rows(),
             "figures": {k: f"figures/{p.name}" for k, p in figures.items()},
+            "examples": shown,
         })
         html_path = work / "study_report.html"
         html_path.write_text(html, encoding="utf-8")
