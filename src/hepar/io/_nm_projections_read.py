@@ -31,7 +31,7 @@ from pydicom.dataset import Dataset
 from hepar.errors import DicomFormatError, GeometryError
 from hepar.spect import Projections
 
-from ._dicom_common import Notes, orientation_from_iop, read_dataset
+from ._dicom_common import Notes, orientation_from_iop, read_dataset, reading
 from ._dicom_time import dicom_datetime
 from ._nm_common import (
     item_number,
@@ -190,6 +190,7 @@ def _detector_geometry(
     return geometry
 
 
+@reading("NM TOMO projection file")
 def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read SPECT projections from a DICOM NM TOMO file.
 
