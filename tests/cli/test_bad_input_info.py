@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from bad_input import check_bad_input
-from conftest import truncated
+from cli_images import truncated
 
 KINDS = ("ct_slice", "nm", "seg", "spect")
 FRACTIONS = (0.3, 0.7, 0.97)

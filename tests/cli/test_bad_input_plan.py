@@ -7,7 +7,7 @@ import json
 
 import pytest
 from bad_input import check_bad_input
-from conftest import FRAME
+from cli_images import FRAME
 
 from hepar.cli import main
 
@@ -97,7 +97,7 @@ def _image_cases(images):
 
 @pytest.fixture(scope="module")
 def image_cases(images, tmp_path_factory):
-    from conftest import truncated
+    from cli_images import truncated
 
     folder = tmp_path_factory.mktemp("cut")
     return _image_cases({**images, "cut_spect": truncated(images["spect"], folder, 0.5)})

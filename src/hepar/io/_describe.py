@@ -24,11 +24,11 @@ from pydicom.uid import (
     SegmentationStorage,
 )
 
-from hepar.errors import DicomFormatError, HeparWarning, InvalidValueError
+from hepar.errors import DicomFormatError, FileFormatError, HeparWarning, InvalidValueError
 from hepar.imaging import Volume, VolumeUnit
 from hepar.spect import EnergyWindow
 
-from ._dicom_common import Notes, check_pixel_data, orientation_from_iop, read_dataset
+from ._dicom_common import Notes, check_pixel_data, orientation_from_iop, read_dataset, reading
 from ._dicom_nm_recon import read_nm_reconstruction
 from ._dicom_series import dicom_files, scan_series
 from ._dicom_time import dicom_datetime
@@ -287,6 +287,7 @@ def _describe_nifti(path: Path) -> FileDescription:
     return FileDescription(path=str(path), kind=FileKind.NIFTI, **facts)
 
 
+@reading("DICOM or NIfTI file or series", error=FileFormatError)
 def describe_path(path: str | Path, *, series_uid: str | None = None) -> FileDescription:
     """Describe a DICOM series folder, a DICOM file (CT slice, NM, RT Dose, RTSTRUCT, SEG...) or
     a NIfTI file.

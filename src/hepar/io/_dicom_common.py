@@ -23,7 +23,14 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.valuerep import format_number_as_ds
 
-from hepar.errors import DicomFormatError, GeometryError, HeparWarning, InvalidValueError
+from hepar.errors import (
+    DicomFormatError,
+    FileFormatError,
+    GeometryError,
+    HeparWarning,
+    InvalidValueError,
+)
+from hepar.errors import HeparError as HeparErrorBase
 
 __all__ = [
     "ORIENTATION_TOLERANCE",
@@ -33,6 +40,7 @@ __all__ = [
     "fmt_ds_list",
     "orientation_from_iop",
     "read_dataset",
+    "reading",
     "strict_writing",
     "strictly",
 ]
@@ -96,16 +104,32 @@ def strictly(function: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
+def _convert_all(dataset: Dataset, source: str) -> None:
+    """Convert every raw element now: pydicom converts values lazily, so a corrupt value (an
+    unknown VR, a bad length) would otherwise fail later, anywhere a reader touches it."""
+    try:
+        for _element in dataset.iterall():
+            pass
+    except Exception as error:  # pydicom raises many different errors for corrupt values
+        raise DicomFormatError(
+            field="file", value=f"{type(error).__name__}: {error}",
+            expected="a readable DICOM file (a data element is corrupt)", source=source,
+        ) from error
+
+
 def check_pixel_data(dataset: Dataset, source: str) -> None:
     """Refuse a data set whose native (uncompressed) Pixel Data holds fewer bytes than Rows x
     Columns x frames x samples x BitsAllocated / 8: a truncated file (pydicom reads what is there
     without complaint). Encapsulated (compressed) pixel data are left to the decoder.
+
+    Every element is converted first (a corrupt value is refused here, not later).
 
     Raises
     ------
     DicomFormatError
         Naming the file, the bytes found and the bytes expected.
     """
+    _convert_all(dataset, source)
     if "PixelData" not in dataset:
         return
     syntax = getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", None)
@@ -131,6 +155,46 @@ def check_pixel_data(dataset: Dataset, source: str) -> None:
         )
 
 
+def reading(
+    what: str, *, error: type[FileFormatError] = DicomFormatError
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a reader whose first argument is the file: an exception that is not a
+    :class:`~hepar.errors.HeparError` (a corrupt file makes pydicom, highdicom, nibabel and
+    numpy fail in many ways, deep inside) becomes ``error`` (a
+    :class:`~hepar.errors.DicomFormatError` unless told otherwise) naming the file and ``what``
+    it should be, with the original exception chained.
+
+    Examples
+    --------
+    >>> @reading("a test file")
+    ... def read_it(path):
+    ...     raise TypeError("garbage")
+    >>> try:
+    ...     read_it("x.dcm")
+    ... except DicomFormatError as error:
+    ...     print(error.source, error.value)
+    x.dcm TypeError: garbage
+    """
+
+    def decorate(function: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(function)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return function(*args, **kwargs)
+            except (HeparErrorBase, KeyboardInterrupt):
+                raise
+            except Exception as problem:
+                source = str(args[0]) if args else str(kwargs.get("path", "?"))
+                raise error(
+                    field="file", value=f"{type(problem).__name__}: {problem}", source=source,
+                    expected=f"a readable {what} (corrupt or truncated content)",
+                ) from problem
+
+        return wrapper
+
+    return decorate
+
+
 def read_dataset(path: str | Path, *, stop_before_pixels: bool = False) -> Dataset:
     """Read one DICOM file, leniently.
 
@@ -149,7 +213,9 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool = False) -> Datas
         )
     try:
         dataset = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
-        if not stop_before_pixels:
+        if stop_before_pixels:
+            _convert_all(dataset, str(path))
+        else:
             check_pixel_data(dataset, str(path))
         return dataset
     except InvalidDicomError:
@@ -174,7 +240,9 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool = False) -> Datas
             expected="a DICOM file (PS3.10 'DICM' prefix or a data set with a SOP Class UID)",
             source=str(path),
         )
-    if not stop_before_pixels:
+    if stop_before_pixels:
+        _convert_all(dataset, str(path))
+    else:
         check_pixel_data(dataset, str(path))
     return dataset
 

@@ -17,7 +17,7 @@ from pydicom.uid import CTImageStorage, generate_uid
 from hepar.errors import DicomFormatError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, new_frame_of_reference_uid
 
-from ._dicom_common import fmt_ds, fmt_ds_list, strictly
+from ._dicom_common import fmt_ds, fmt_ds_list, reading, strictly
 from ._dicom_series import SliceStack, scan_series
 from ._dicom_time import dicom_datetime, format_timezone_offset, require_aware
 from ._dicom_write import StudyInfo, base_dataset, save_atomically
@@ -60,6 +60,7 @@ def _frame_of_reference(stack: SliceStack) -> str:
     return uid
 
 
+@reading("CT series")
 def read_ct_series(
     folder: str | Path, *, series_uid: str | None = None, assume_timezone: tzinfo | str = "UTC"
 ) -> Volume:

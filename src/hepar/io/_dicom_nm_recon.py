@@ -31,7 +31,15 @@ from hepar.errors import DicomFormatError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, affine_from_geometry, new_frame_of_reference_uid
 from hepar.spect import EnergyWindow
 
-from ._dicom_common import Notes, fmt_ds, fmt_ds_list, orientation_from_iop, read_dataset, strictly
+from ._dicom_common import (
+    Notes,
+    fmt_ds,
+    fmt_ds_list,
+    orientation_from_iop,
+    read_dataset,
+    reading,
+    strictly,
+)
 from ._dicom_time import dicom_datetime, require_aware
 from ._dicom_write import (
     StudyInfo,
@@ -244,6 +252,7 @@ def _unit_and_values(dataset: Dataset, stored: NDArray[Any], notes: Notes,
     return VolumeUnit.COUNTS, stored.astype(np.float64)
 
 
+@reading("NM RECON TOMO file")
 def read_nm_reconstruction(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Volume:
     """Read a reconstructed SPECT volume from an NM RECON TOMO file.
 

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from hepar.errors import FileFormatError, GeometryError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, new_frame_of_reference_uid
 
-from ._dicom_common import Notes
+from ._dicom_common import Notes, reading
 
 __all__ = ["NiftiHeader", "load_nifti_header", "read_nifti", "read_nifti_data", "write_nifti"]
 
@@ -207,6 +207,7 @@ def _unit(value: VolumeUnit | str, field: str, source: str) -> VolumeUnit:
                                 source=source) from None
 
 
+@reading("NIfTI file", error=FileFormatError)
 def read_nifti(
     path: str | Path,
     *,

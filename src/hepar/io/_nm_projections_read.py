@@ -32,7 +32,7 @@ from hepar.errors import DicomFormatError, GeometryError
 from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
-from ._dicom_common import Notes, orientation_from_iop, read_dataset
+from ._dicom_common import Notes, orientation_from_iop, read_dataset, reading
 from ._dicom_time import dicom_datetime
 from ._nm_common import (
     item_number,
@@ -272,6 +272,7 @@ def _rotation_axis(
     return [round(float(v), 4) for v in np.mean(axes, axis=0)]
 
 
+@reading("NM TOMO projection file")
 def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read SPECT projections from a DICOM NM TOMO file.
 

@@ -21,7 +21,15 @@ from pydicom.uid import RTDoseStorage, RTPlanStorage, generate_uid
 from hepar.errors import DicomFormatError, GeometryError, InvalidValueError, UnitMismatchError
 from hepar.imaging import Volume, VolumeUnit, affine_from_geometry, new_frame_of_reference_uid
 
-from ._dicom_common import Notes, fmt_ds, fmt_ds_list, orientation_from_iop, read_dataset, strictly
+from ._dicom_common import (
+    Notes,
+    fmt_ds,
+    fmt_ds_list,
+    orientation_from_iop,
+    read_dataset,
+    reading,
+    strictly,
+)
 from ._dicom_time import require_aware
 from ._dicom_write import StudyInfo, base_dataset, orientation_values, save_atomically
 
@@ -173,6 +181,7 @@ def _slice_step(offsets: NDArray[np.float64], dataset: Dataset, source: str) -> 
     return float((offsets[-1] - offsets[0]) / (offsets.size - 1))
 
 
+@reading("RT Dose file")
 def read_rtdose(path: str | Path) -> Volume:
     """Read a DICOM RT Dose grid into a volume in Gy.
 

@@ -24,7 +24,7 @@ from hepar.errors import DicomFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume
 
 from ._contours import fill_polygons, mask_outlines
-from ._dicom_common import Notes, fmt_ds_list, read_dataset, strictly
+from ._dicom_common import Notes, fmt_ds_list, read_dataset, reading, strictly
 from ._dicom_time import require_aware
 from ._dicom_write import StudyInfo, base_dataset, save_atomically
 
@@ -237,6 +237,7 @@ def _rasterise(contours: Sequence[Dataset], reference: Volume, name: str, notes:
     return occupancy
 
 
+@reading("RT Structure Set file")
 def read_rtstruct(
     path: str | Path, reference: Volume, *, names: Sequence[str] | None = None
 ) -> dict[str, Mask]:

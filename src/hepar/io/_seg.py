@@ -23,7 +23,7 @@ from hepar import __version__
 from hepar.errors import DicomFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit, resample_to
 
-from ._dicom_common import check_pixel_data, fmt_ds, fmt_ds_list, strictly
+from ._dicom_common import check_pixel_data, fmt_ds, fmt_ds_list, reading, strictly
 from ._dicom_time import format_dicom_datetime, format_timezone_offset, require_aware
 from ._dicom_uids import derived_uid, sop_instance_uid
 from ._dicom_write import StudyInfo, save_atomically
@@ -236,6 +236,7 @@ def _embed(mask_volume: Volume, reference: Volume) -> np.ndarray[Any, Any] | Non
     return occupancy
 
 
+@reading("DICOM Segmentation (SEG) file")
 def read_seg(
     path: str | Path, reference: Volume, *, names: Sequence[str] | None = None
 ) -> dict[str, Mask]:
