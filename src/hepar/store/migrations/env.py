@@ -19,8 +19,8 @@ def run_migrations() -> None:
 
 
 try:  # only inside Alembic (the doctest collector imports this module too)
-    _config = context.config
+    _inside_alembic = context.config is not None
 except AttributeError:
-    _config = None
-if _config is not None:
+    _inside_alembic = False
+if _inside_alembic:
     run_migrations()
