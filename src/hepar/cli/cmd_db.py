@@ -19,11 +19,6 @@ _DATABASE_HELP = "SQLAlchemy URL of the study database (default: $HEPAR_DATABASE
 DatabaseOption = Annotated[str | None, typer.Option("--database", help=_DATABASE_HELP)]
 
 
-def _say(message: str) -> None:
-    if sys.stderr.isatty():
-        typer.echo(message, err=True)
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``db`` command group to ``app``."""
     db = typer.Typer(help="The study database (SQLite by default, PostgreSQL for a multi-site "
@@ -84,7 +79,20 @@ def register(app: typer.Typer) -> None:
 
         store = Store(database)
         upgrade_database(store)
-        report = load_virtual_patients(store, n_patients=patients, seed=seed, progress=_say)
+        if sys.stderr.isatty():  # a progress bar only for a person watching
+            from rich.console import Console
+            from rich.progress import Progress
+
+            from hepar.phantoms import cohort_plan
+
+            total = len(cohort_plan(patients, seed=seed))
+            with Progress(console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("loading virtual patients", total=total)
+                report = load_virtual_patients(
+                    store, n_patients=patients, seed=seed,
+                    progress=lambda message: bar.update(task, advance=1, description=message))
+        else:
+            report = load_virtual_patients(store, n_patients=patients, seed=seed)
         if as_json:
             typer.echo(json.dumps(asdict(report)))
             return

@@ -40,17 +40,23 @@ def saved(row: Audited) -> SavedRecord:
 
 def patient_for_write(session: Session, actor: Actor, study_id: str) -> Patient:
     """The patient ``study_id``, if ``actor``'s site may write it."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from hepar.store import Patient, PermissionDeniedError
+    from hepar.store import Consent, Patient, PermissionDeniedError
 
-    patient = session.scalars(select(Patient).where(Patient.study_id == study_id)).first()
+    consented = (select(func.min(Consent.consented_on))
+                 .where(Consent.patient_id == Patient.id, Consent.deleted_at.is_(None))
+                 .correlate(Patient).scalar_subquery())
+    found = session.execute(select(Patient, consented).where(Patient.study_id == study_id)
+                            ).first()  # the patient and the consent day in one round trip
+    patient = found[0] if found else None
     if patient is None or patient.deleted_at is not None:
         raise InvalidValueError(field="study_id", value=study_id,
                                 expected="the study ID of a registered patient")
     if actor.site_id is not None and actor.site_id != patient.site_id:
         raise PermissionDeniedError(field="user", value=actor.username,
                                     expected=f"a user of the site of patient {study_id}")
+    session.info.setdefault("consent_date", {})[patient.id] = found[1] if found else None
     return patient
 
 
@@ -70,7 +76,8 @@ def check_after_consent(session: Session, patient: Patient,
 
     ``dated`` is a list of (field name as the user knows it, date).
     """
-    consented = consent_date(session, patient)
+    cached = session.info.get("consent_date", {})
+    consented = cached.get(patient.id) or consent_date(session, patient)
     if consented is None:
         raise InvalidValueError(field="consent", value=None,
                                 expected=f"informed consent of {patient.study_id} recorded "

@@ -78,10 +78,25 @@ def _actor(session: Session) -> Actor:
     return actor
 
 
-def _check_lock(session: Session, dirty: list[Audited]) -> None:
+def _lock_and_read_head(session: Session, dirty: list[Audited]) -> None:
+    """Take the chain (PostgreSQL: advisory lock; SQLite: BEGIN IMMEDIATE holds it already),
+    then read the study lock and the chain head in one statement; refuse a write to a locked
+    study. The head is kept in ``session.info`` until the transaction ends (nobody else can
+    append while the chain is held)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("chain_locked"):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        session.info["chain_locked"] = True
+    last = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1).subquery()
     with session.no_autoflush:
-        study = session.execute(select(Study.locked, Study.id)).first()
-    if study is None or not study.locked:
+        row = session.execute(select(
+            select(Study.locked).order_by(Study.id).limit(1).scalar_subquery(),
+            select(last.c.seq).scalar_subquery(),
+            select(last.c.hash).scalar_subquery(),
+        )).one()
+    locked, seq, head = row
+    if "chain_head" not in session.info:
+        session.info["chain_head"] = (seq, head) if seq is not None else (0, GENESIS_HASH)
+    if not locked:
         return
     unlocking = (len(dirty) == 1 and isinstance(dirty[0], Study)
                  and not session.new and dirty[0].locked is False)
@@ -118,10 +133,7 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         raise ReasonRequiredError(field="reason", value=reason,
                                   expected=f"a reason for changing saved record "
                                            f"{obj.__tablename__}#{obj.id}")
-    _check_lock(session, dirty)
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get("chain_locked"):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-        session.info["chain_locked"] = True
+    _lock_and_read_head(session, dirty)
     session.info.setdefault("touched", []).extend(
         (type(obj), obj.id, obj.version) for obj in dirty)
 
@@ -174,9 +186,9 @@ def _after_flush(session: Session, flush_context: Any) -> None:
                          "reason": None if inserted else reason})
     if not rows:
         return
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if "chain_head" not in session.info:  # a flush that before_flush saw nothing in
+        _lock_and_read_head(session, dirty)
+    seq, prev = session.info["chain_head"]
     for row in rows:
         seq += 1
         row["seq"] = seq
@@ -187,10 +199,12 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     except Exception as error:  # the chain head moved under us: refuse rather than fork
         raise AuditError(field="audit_log", value=f"row {rows[0]['seq']}",
                          expected=f"the next row of the chain ({type(error).__name__})") from error
+    session.info["chain_head"] = (seq, prev)
 
 
 def _after_end(session: Session, *args: Any) -> None:
     session.info.pop("chain_locked", None)
+    session.info.pop("chain_head", None)
 
 
 def install_audit(session_class: Any) -> None:

@@ -69,6 +69,8 @@ class Store:
         """
         session = self._sessions()
         session.info["read_only"] = True
+        if self.backend == "postgresql":  # one snapshot for every statement (exports, verify)
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         try:
             yield session
         finally:
