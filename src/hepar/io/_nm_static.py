@@ -26,6 +26,7 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import NuclearMedicineImageStorage, generate_uid
 
 from hepar.errors import DicomFormatError, InvalidValueError
+from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
 from ._dicom_common import Notes, fmt_ds, fmt_ds_list, read_dataset, strictly
@@ -180,7 +181,7 @@ def read_nm_static(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -
         detector_of_view=np.arange(1, n_detectors + 1),
         windows=read_energy_windows(dataset, n_windows, notes, source),
         pixel_spacing_mm=(float(spacing[0]), float(spacing[1])), acquisition_start=start,
-        frame_duration_s=float(duration) / 1000.0, radius_mm=radius,
+        frame_duration_s=float(duration) / MS_PER_S, radius_mm=radius,
         isotope=read_isotope(dataset, notes),
         frame_of_reference_uid=str(dataset.get("FrameOfReferenceUID", "")) or None,
         metadata=metadata,
@@ -253,7 +254,7 @@ def write_nm_static(
     if detectors != list(range(1, len(detectors) + 1)):
         raise InvalidValueError(field="detector_of_view", value=detectors,
                                 expected="one view per detector, detectors 1, 2, ... n (STATIC)")
-    milliseconds = projections.frame_duration_s * 1000.0
+    milliseconds = projections.frame_duration_s * MS_PER_S
     if abs(milliseconds - round(milliseconds)) > 1e-6:
         raise InvalidValueError(field="frame_duration_s", value=projections.frame_duration_s,
                                 expected="a whole number of milliseconds (ActualFrameDuration)")

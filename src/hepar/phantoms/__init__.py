@@ -34,7 +34,11 @@ from ._anatomy import (
     TreatedTerritory,
     generate_anatomy,
 )
-from ._calibration_source import CalibrationSource, simulate_calibration_acquisition
+from ._calibration_source import (
+    CALIBRATION_SOURCE_ACTIVITY_MBQ,
+    CalibrationSource,
+    simulate_calibration_acquisition,
+)
 from ._camera import Camera, line_window_fraction
 from ._clinical_record import (
     ATTESTED_CRITERIA,
@@ -98,6 +102,7 @@ from ._truth import TRUTH_FORMAT, TRUTH_VERSION, patient_truth
 
 __all__ = [
     "ATTESTED_CRITERIA",
+    "CALIBRATION_SOURCE_ACTIVITY_MBQ",
     "DUAL_ISOTOPE_WINDOWS",
     "FAILURE_CRITERIA",
     "HO166_PHOTOPEAK",

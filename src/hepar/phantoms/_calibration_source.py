@@ -41,10 +41,18 @@ from ._patient import DUAL_ISOTOPE_WINDOWS
 from ._presets import preset
 from ._seeding import check_seed, deterministic_uid, stream
 
-__all__ = ["CalibrationSource", "simulate_calibration_acquisition"]
+__all__ = [
+    "CALIBRATION_SOURCE_ACTIVITY_MBQ",
+    "CalibrationSource",
+    "simulate_calibration_acquisition",
+]
 
 #: CT numbers of air and water (HU definition).
 _AIR_HU, _WATER_HU = -1000.0, 0.0
+#: Activity of a calibration source (166Ho or 177Lu) at its reference time (dose calibrator),
+#: MBq: low enough that dead time costs under 3 % (paralysable model, hepar.physics
+#: HO166_DEAD_TIME_*), high enough for about 10^6 166Ho photopeak counts in 5 minutes.
+CALIBRATION_SOURCE_ACTIVITY_MBQ = 100.0
 #: NEMA NU 1 planar sensitivity: dish about 10 cm across, 10 cm from the collimator face.
 DISH_DIAMETER_MM = 100.0
 DISH_DISTANCE_MM = 100.0

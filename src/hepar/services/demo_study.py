@@ -38,7 +38,12 @@ import numpy as np
 
 from hepar.errors import InvalidValueError
 from hepar.imaging import Mask, Volume, VolumeUnit
-from hepar.phantoms import VirtualPatient, generate_clinical_record, generate_virtual_patient
+from hepar.phantoms import (
+    CALIBRATION_SOURCE_ACTIVITY_MBQ,
+    VirtualPatient,
+    generate_clinical_record,
+    generate_virtual_patient,
+)
 from hepar.physics import G_PER_KG, S_PER_H
 
 __all__ = ["DEMO_MARKER", "DEMO_STEPS", "run_demo"]
@@ -47,10 +52,6 @@ __all__ = ["DEMO_MARKER", "DEMO_STEPS", "run_demo"]
 DEMO_MARKER = ".hepar-demo"
 #: QLQ-C30 items are 1-30; items 31-51 (QLQ-GI.NET21) need the site's licensed scale file.
 QLQ_C30_LAST_ITEM = 30
-#: Activity of each calibration source (166Ho, 177Lu) at its reference time (dose calibrator),
-#: MBq: low enough that dead time costs under 3 % (paralysable model, alpha 8.1 cps/MBq,
-#: tau 3.1e-5 s), high enough for about 10^6 166Ho photopeak counts in 5 minutes.
-CALIBRATION_SOURCE_MBQ = 100.0
 DEMO_STEPS = (
     "simulate the virtual patient",
     "write CT, NM projections, SEG and truth",
@@ -138,7 +139,7 @@ def _calibrate(out: Path, preset_name: str, seed: int, session_start: datetime
     summary: dict[str, Any] = {}
     for name in ("Lu-177", "Ho-166"):
         tag = name.replace("-", "").lower()
-        activity = CALIBRATION_SOURCE_MBQ * decay_factor(reference, start,
+        activity = CALIBRATION_SOURCE_ACTIVITY_MBQ * decay_factor(reference, start,
                                                          nuclide(name).half_life_h)
         acquisition, _ = simulate_calibration_acquisition(
             name, activity, acquisition_start=start, preset_name=preset_name, seed=seed)
@@ -150,10 +151,11 @@ def _calibrate(out: Path, preset_name: str, seed: int, session_start: datetime
         )
         earlier = [folder / "camera_lu177.json"] if name == "Ho-166" else []
         summary = calibrate_file(
-            path, activity_mbq=CALIBRATION_SOURCE_MBQ, reference_time=reference,
+            path, activity_mbq=CALIBRATION_SOURCE_ACTIVITY_MBQ, reference_time=reference,
             out=folder / ("camera.json" if name == "Ho-166" else f"camera_{tag}.json"),
             combine_with=earlier)
-        sources[name] = {"shape": "dish", "activity_mbq_at_reference": CALIBRATION_SOURCE_MBQ,
+        sources[name] = {"shape": "dish",
+                         "activity_mbq_at_reference": CALIBRATION_SOURCE_ACTIVITY_MBQ,
                          "reference_time": reference.isoformat(),
                          "activity_mbq_at_acquisition": activity, "file": str(path)}
     summary["source"] = sources
