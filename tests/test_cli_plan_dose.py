@@ -174,7 +174,8 @@ def test_dose_refuses_masks_on_another_frame(images, tmp_path, capsys):
     out = tmp_path / "never"
     assert main(["dose", "--spect", str(paths["spect"]), "--liver-mask", str(other),
                  "--out", str(out)]) == 2
-    assert "frame_of_reference_uid" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "1.2.3.99" in err and "expected the SPECT's frame of reference" in err
     assert not out.exists()
 
 

@@ -98,4 +98,4 @@ def test_demo_refuses_to_overwrite_a_folder_it_did_not_write(tmp_path):
 def test_demo_command_without_overwrite_on_a_full_folder_exits_2(demo, capsys):
     out, _, _ = demo
     assert main(["demo", "--out", str(out), "--preset", "tiny"]) == 2
-    assert capsys.readouterr().err.startswith("error: out = ")
+    assert capsys.readouterr().err.startswith("error: --out = ")
