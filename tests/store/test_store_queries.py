@@ -40,3 +40,24 @@ def test_reads_are_scoped_and_show_history(study):
     keys = patient_records(study.store, "investigator", study_id="HEPAR-001",
                            table="patient_keys")
     assert keys[0]["identifier"] == "mrn-HEPAR-001"
+
+
+def test_recist_reads_are_saved_with_their_assessment(study):
+    """A target sum down by 30 % or more is a partial response (RECIST 1.1, Eisenhauer et al.,
+    Eur J Cancer 2009;45:228-247, section 4.3.1); 50 -> 30 mm is -40 %."""
+    from hepar.clinical import RecistReads
+    from hepar.services.study_records import record_recist_reads
+
+    study.patient("HEPAR-001")
+    reads = RecistReads.model_validate({
+        "lesions": [{"id": "T1", "role": "target", "organ": "liver"},
+                    {"id": "T2", "role": "target", "organ": "liver"}],
+        "timepoints": [{"date": "2026-01-06", "measurements_mm": {"T1": 30.0, "T2": 20.0}},
+                       {"date": "2026-04-06", "measurements_mm": {"T1": 18.0, "T2": 12.0}}]})
+    record_recist_reads(study.store, "radiologist", study_id="HEPAR-001", reads=reads)
+    rows = patient_records(study.store, "monitor", study_id="HEPAR-001", table="recist_reads")
+    assert [r["sum_mm"] for r in rows] == [50.0, 30.0]
+    assert rows[1]["target_response"] == "PR" and rows[1]["overall_response"] == "PR"
+    measurements = patient_records(study.store, "monitor", study_id="HEPAR-001",
+                                   table="recist_measurements")
+    assert len(measurements) == 4  # long format: one row per lesion and read

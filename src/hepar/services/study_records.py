@@ -20,6 +20,7 @@ from hepar.clinical import (
     LabValue,
     QuestionnaireAnswers,
     RecistReads,
+    assess_recist,
     evaluate_eligibility,
     plan_visits,
     sae_report_status,
@@ -228,7 +229,9 @@ def record_qol(store: Store, user: str, *, study_id: str, answers: Questionnaire
 
 def record_recist_reads(store: Store, user: str, *, study_id: str,
                         reads: RecistReads) -> list[SavedRecord]:
-    """Save the baseline lesions and every time point read (one measurement row per lesion)."""
+    """Save the baseline lesions and every time point read (one measurement row per lesion),
+    each read with its RECIST 1.1 assessment (:func:`hepar.clinical.assess_recist`)."""
+    assessment = assess_recist(reads)
     with store.write(user) as session:
         patient = patient_for_write(session, session.info["actor"], study_id)
         check_after_consent(session, patient, [(f"timepoints[{i}].date", tp.date)
@@ -243,10 +246,13 @@ def record_recist_reads(store: Store, user: str, *, study_id: str,
             lesions[lesion.id] = row
         session.flush()
         out = []
-        for tp in reads.timepoints:
+        for tp, result in zip(reads.timepoints, assessment.timepoints, strict=True):
             read = RecistRead(
                 patient_id=patient.id, read_on=tp.date, new_lesions=to_text(tp.new_lesions),
-                new_lesions_in_treated_volume=to_text(tp.new_lesions_in_treated_volume))
+                new_lesions_in_treated_volume=to_text(tp.new_lesions_in_treated_volume),
+                sum_mm=result.sum_mm, target_response=to_text(result.target),
+                non_target_response=to_text(result.non_target),
+                overall_response=to_text(result.overall), response_reason=result.reason)
             session.add(read)
             session.flush()
             out.append(saved(read))

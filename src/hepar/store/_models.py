@@ -300,6 +300,12 @@ class RecistRead(PatientOwned):
     read_on: Mapped[date]
     new_lesions: Mapped[str] = mapped_column(String(20))
     new_lesions_in_treated_volume: Mapped[str | None] = mapped_column(String(20))
+    #: The RECIST 1.1 assessment of the time point (hepar.clinical.assess_recist) when saved.
+    sum_mm: Mapped[float | None] = mapped_column(Float)
+    target_response: Mapped[str | None] = mapped_column(String(20))
+    non_target_response: Mapped[str | None] = mapped_column(String(20))
+    overall_response: Mapped[str | None] = mapped_column(String(20))
+    response_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class RecistMeasurement(PatientOwned):
