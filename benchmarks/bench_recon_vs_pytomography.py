@@ -105,13 +105,14 @@ def _prepare(work: Path) -> dict[str, float]:
         acquisition_start=when, rng=np.random.default_rng(5))
     calibration = calibrate_camera(air.projections, activity_mbq=50.0, reference_time=when)
     # photopeak scatter build-up fitted on a 20 cm water cylinder of 400 MBq (the site's phantom)
-    m = 96
-    c = (np.arange(m) - (m - 1) / 2) * s
-    zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
+    m, mz = 96, 160  # the CT reaches 90 mm past the cylinder's ends (the broad continuum)
+    c, cz = (np.arange(m) - (m - 1) / 2) * s, (np.arange(mz) - (mz - 1) / 2) * s
+    zz, yy, xx = np.meshgrid(cz, c, c, indexing="ij")
     inside = (np.hypot(xx, yy) <= 100.0) & (np.abs(zz) <= 100.0)
     water = Volume(np.where(inside, 0.0, -1000.0),
-                   affine_from_geometry(origin_lps_mm=(-(m - 1) / 2 * s,) * 3,
-                                        spacing_mm=(s,) * 3), "HU", new_frame_of_reference_uid())
+                   affine_from_geometry(origin_lps_mm=(-(m - 1) / 2 * s, -(m - 1) / 2 * s,
+                                                       -(mz - 1) / 2 * s), spacing_mm=(s,) * 3),
+                   "HU", new_frame_of_reference_uid())
     cylinder = simulate_acquisition(
         hu=water, sources=[Source("Ho-166", inside * (400.0 / inside.sum()))], camera=camera,
         protocol=AcquisitionProtocol("phantom", DUAL_ISOTOPE_WINDOWS, p.n_views, 30.0),
