@@ -74,9 +74,9 @@ DEFAULT_CLEARANCE_MM = 25.0
 #: calibration has none (:func:`~hepar.spect.calibrate_build_up` fits it on a phantom). 177Lu:
 #: 0 (TEW removes its scatter). 166Ho: the 81 keV (15 %) window has no lower scatter window
 #: and 80.6 keV photons lose little energy in small-angle scatter, so their scatter is modelled
-#: by build-up; 0.25 is what calibrate_build_up finds on a simulated 20 cm water cylinder
+#: by build-up; 0.21 is what calibrate_build_up finds on a simulated 20 cm water cylinder
 #: (tests/spect), a placeholder until a site calibrates on its own phantom.
-PHOTOPEAK_BUILD_UP_PER_MFP = {"Ho-166": 0.25, "Lu-177": 0.0}
+PHOTOPEAK_BUILD_UP_PER_MFP = {"Ho-166": 0.21, "Lu-177": 0.0}
 #: Extra spread (FWHM, mm) of the build-up (scattered) photons on the detector.
 PHOTOPEAK_SCATTER_FWHM_MM = {"Ho-166": 80.0, "Lu-177": 0.0}
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
