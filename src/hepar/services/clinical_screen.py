@@ -8,6 +8,7 @@ from typing import Any
 from hepar.clinical import (
     Candidate,
     EligibilityResult,
+    Protocol,
     check_candidate,
     evaluate_eligibility,
     load_protocol,
@@ -19,11 +20,11 @@ __all__ = ["screen_candidate", "screen_candidate_file", "screening_json"]
 
 
 def screen_candidate(
-    candidate: Candidate, protocol: str | Path = "registry"
+    candidate: Candidate, protocol: str | Path | Protocol = "registry"
 ) -> EligibilityResult:
     """Evaluate every criterion of ``protocol`` (name or file) on ``candidate``, after the
     protocol's plausibility checks (:func:`hepar.clinical.check_candidate`)."""
-    study = load_protocol(protocol)
+    study = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
     check_candidate(study.plausibility, candidate, protocol=study.name,
                     criteria=[criterion.id for criterion in study.criteria])
     return evaluate_eligibility(candidate, study)
@@ -46,8 +47,9 @@ def screening_json(result: EligibilityResult) -> dict[str, Any]:
 def screen_candidate_file(path: str | Path, protocol: str | Path = "registry") -> dict[str, Any]:
     """Screen the candidate record in JSON file ``path``; the ``hepar screen --json`` output."""
     candidate = read_record(Candidate, path)
+    study = load_protocol(protocol)
     try:
-        result = screen_candidate(candidate, protocol)
+        result = screen_candidate(candidate, study)
     except InvalidValueError as error:  # a plausibility check: name the file too
         raise type(error)(field=error.field, value=error.value, expected=error.expected,
                           source=error.source or Path(path).name) from None
