@@ -3,6 +3,12 @@ refused run leaves no folder behind (issue 9: ``demo --preset foo`` left one).""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 from bad_input import check_bad_input
 
@@ -41,3 +47,24 @@ def test_bad_demo_input(tmp_path, capsys, index):
     _case, args, named, out = _cases(tmp_path)[index]
     check_bad_input(capsys, ["demo", *args], named, out=out)
     assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_during_demo_leaves_no_folder(tmp_path):
+    out = tmp_path / "demo"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from hepar.cli import entry_point; entry_point()", "demo",
+         "--out", str(out), "--preset", "tiny"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and not (
+            out / "patient").exists() and not any(".hepar-" in p.name for p in out.glob("*")):
+        time.sleep(0.05)
+    assert process.poll() is None, "the demo finished before it could be stopped"
+    time.sleep(0.5)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

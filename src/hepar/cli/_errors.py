@@ -116,7 +116,7 @@ def report(error: BaseException) -> int:
         _echo(_usage_message(error))
         return EXIT_USER
     if kind == "Abort" or isinstance(error, KeyboardInterrupt):
-        _echo("interrupted (SIGINT); nothing half-written was left behind")
+        _echo("interrupted; nothing half-written was left behind")
         return 128 + signal.SIGINT
     if isinstance(error, Stopped):
         _echo(f"stopped by signal {error.signum}; nothing half-written was left behind")
@@ -143,24 +143,28 @@ def report(error: BaseException) -> int:
 
 @contextmanager
 def terminate_on_signals() -> Iterator[None]:
-    """While inside, SIGTERM raises :class:`Stopped` in the main thread (Python's default for
-    SIGINT, KeyboardInterrupt, is kept), so that outputs being written are cleaned up. A second
-    signal during the clean-up is ignored. Outside the main thread this does nothing."""
+    """While inside, SIGTERM and SIGINT raise :class:`Stopped` in the main thread (Typer would
+    turn a KeyboardInterrupt into a silent exit 130), so that outputs being written are cleaned
+    up and one line says why the command stopped. A second signal during the clean-up is
+    ignored. Outside the main thread this does nothing."""
+    stopping: list[int] = []
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        if stopping:
+            return
+        stopping.append(signum)
+        raise Stopped(signum)
+
+    previous = {}
     try:
-        previous = signal.getsignal(signal.SIGTERM)
-        stopping: list[int] = []
-
-        def _stop(signum: int, _frame: FrameType | None) -> None:
-            if stopping:
-                return
-            stopping.append(signum)
-            raise Stopped(signum)
-
-        signal.signal(signal.SIGTERM, _stop)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, _stop)
     except ValueError:  # not the main thread: leave the handlers alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -58,7 +58,8 @@ def _same_frame(volume: Volume, reference: Volume, *, option: str, source: Path)
             "--frame-of-reference UID" if reference.metadata.get(FRAME_MADE_UP) else
             "; register it first")
     raise GeometryError(
-        field=option, value=volume.frame_of_reference_uid, source=str(source),
+        field=f"{option}.frame_of_reference_uid", value=volume.frame_of_reference_uid,
+        source=str(source),
         expected=f"the SPECT's frame of reference ({reference.frame_of_reference_uid}){hint}",
     )
 
