@@ -12,6 +12,7 @@ from spect_helpers import camera, point_in_air
 
 from hepar.errors import HeparError, InvalidValueError
 from hepar.phantoms import HO166_PHOTOPEAK, HO166_UPPER_SCATTER, broad_background_for
+from hepar.physics import HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ, HO166_DEAD_TIME_S
 from hepar.spect import CameraCalibration, EnergyWindow, Projections, calibrate_camera
 
 START = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
@@ -72,7 +73,8 @@ def _synthetic(counts_per_view: np.ndarray, frame_s: float) -> Projections:
 def test_decay_to_the_acquisition_and_over_each_frame() -> None:
     """Counts built by hand: view k of frame T sees A0 e^{-lambda k T}(1 - e^{-lambda T})/(lambda
     T) with lambda = ln 2 / 26.8 h (EANM guideline, Weber et al. 2022) and keeps
-    e^{-tau alpha A}; A0 = A_ref 2^{-(t0 - t_ref)/T1/2}. The calibration must give back S."""
+    e^{-tau alpha A} (the default tau and alpha of hepar.physics); A0 = A_ref
+    2^{-(t0 - t_ref)/T1/2}. The calibration must give back S."""
     s_true, a_ref, frame_s, n = 12.0, 400.0, 1800.0, 12
     half_life_s = 26.812 * 3600.0  # NUBASE 2020 (REFERENCE.md); ICRP 107 gives 26.80 h
     lam = math.log(2) / half_life_s
@@ -80,7 +82,8 @@ def test_decay_to_the_acquisition_and_over_each_frame() -> None:
     a0 = a_ref * 2.0 ** (-20.0 * 3600.0 / half_life_s)
     k = np.arange(n)
     mean_activity = a0 * np.exp(-lam * k * frame_s) * -math.expm1(-lam * frame_s) / (lam * frame_s)
-    kept = np.exp(-3.1e-5 * 8.1 * mean_activity)
+    # the calibration's default dead-time model (hepar.physics, refitted to Stella et al. 2021)
+    kept = np.exp(-HO166_DEAD_TIME_S * HO166_DEAD_TIME_ALPHA_CPS_PER_MBQ * mean_activity)
     counts = s_true * frame_s * mean_activity * kept
     cal = calibrate_camera(_synthetic(counts, frame_s), activity_mbq=a_ref,
                            reference_time=reference)
