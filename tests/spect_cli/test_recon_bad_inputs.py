@@ -73,7 +73,7 @@ CASES = {
                                    "a sensitivity for Lu-177"),
     "frames in rotation vs header": ({"PROJ": "@frames"}, "NumberOfFramesInRotation"),
     "frame count vs pixel data": ({"PROJ": "@number_of_frames"}, "NumberOfFrames"),
-    "missing photopeak window": ({"PROJ": "@no_window"}, "a photopeak window containing 80.5"),
+    "missing photopeak window": ({"PROJ": "@no_window"}, "a photopeak window containing 80.6"),
     "CT not covering the field of view": ({"--ct": "@short_ct"},
                                           "a CT covering the SPECT field of view"),
     "frames of reference differ": ({"--ct": "TREATMENT_CT"}, "frame_of_reference_uid"),

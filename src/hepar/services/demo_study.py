@@ -185,6 +185,7 @@ def run_demo(
     ``reconstruction``, ``truth_comparison`` and ``notes`` (README, ``hepar demo``).
     """
     from hepar.io import load_protocol
+    from hepar.physics import decay_factor, nuclide
     from hepar.services.clinical_ctcae import adverse_event_summary
     from hepar.services.clinical_qol import qol_change_json, questionnaires, score_qol
     from hepar.services.clinical_recist import assess_reads, recist_json
@@ -252,17 +253,24 @@ def run_demo(
 
     step(DEMO_STEPS[7])
     treatment_session = patient.session(treatment_scan["session"])
+    treatment_given = administrations["ho166_treatment"]
+    treatment_time = datetime.fromisoformat(treatment_given["time"])
+    scan_start = datetime.fromisoformat(treatment_scan["acquisition_start"])
+    scan_time_h = _hours(treatment_time, scan_start)
+    # A post-treatment 166Ho scan (GBq) counts near the maximum of the paralysable dead-time
+    # model (20 % loss already at 0.7 GBq, Stella et al., EJNMMI Phys 2021;8:22), where a fixed
+    # camera factor is not reliable: as in clinical practice, the image is normalised to the
+    # administered activity decayed to the scan (REFERENCE.md, Adv Radiother Nucl Med 3(3) 2020).
+    # The scout (about 250 MBq) is quantified from the camera calibration alone.
     treatment_recon = reconstruct_files(
         [folder / treatment_scan["projections"]], ct=folder / treatment_scan["ct"],
-        out=recon / "treatment", camera=camera, isotope="Ho-166")
+        out=recon / "treatment", isotope="Ho-166",
+        normalise_to_mbq=treatment_given["activity_mbq"] * decay_factor(
+            treatment_time, scan_start, nuclide("Ho-166").half_life_h))
 
     step(DEMO_STEPS[8])
     masks = _write_masks(patient, inputs / "masks" / "treatment",
                          treatment_session.frame_of_reference_uid)
-    treatment_given = administrations["ho166_treatment"]
-    treatment_time = datetime.fromisoformat(treatment_given["time"])
-    scan_time_h = _hours(treatment_time,
-                         datetime.fromisoformat(treatment_scan["acquisition_start"]))
     dose = compute_dose(
         spect=[recon / "treatment" / treatment_recon["files"]["nifti"]],
         times_h=[scan_time_h], out=out / "dose", nuclide_name="Ho-166", method="local",

@@ -26,21 +26,22 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from hepar import __version__
 from hepar.errors import FileFormatError, GeometryError, InvalidValueError
 from hepar.imaging import Volume, VolumeUnit
-from hepar.physics import canonical_nuclide_name, nuclide
-from hepar.spect import Projections
+from hepar.physics import canonical_nuclide_name
+from hepar.spect import Projections, isotope_windows, spect_geometry
 
 from .calibration import collimator_choice
 from .input_files import file_records, positive_number
 
+_T = TypeVar("_T")
+
 __all__ = [
-    "MAX_COUNTS_OUTSIDE_CT",
     "RECON_FORMAT",
     "RECON_ISOTOPES",
     "ReconInputs",
@@ -51,22 +52,6 @@ __all__ = [
 RECON_FORMAT = "hepar-reconstruction"
 RECON_ISOTOPES = ("Ho-166", "Lu-177")
 RECON_DICOM, RECON_NIFTI, RECON_JSON = "recon.dcm", "recon_bq_per_ml.nii.gz", "recon.json"
-#: Largest fraction of the photopeak counts allowed in detector rows outside the CT's axial
-#: extent (there the attenuation is unknown). Not zero: 166Ho's downscatter and
-#: bremsstrahlung background is spread far beyond the body (a CT covering the whole virtual
-#: patient still leaves 2-3 % of the 81 keV counts in rows beyond it), while a CT missing a
-#: quarter of the liver leaves far more than 10 %.
-MAX_COUNTS_OUTSIDE_CT = 0.10
-#: Photon lines considered for the imaging line: 50-250 keV, the range of ME collimators.
-_IMAGING_RANGE_KEV = (50.0, 250.0)
-
-
-def imaging_line_kev(isotope: str) -> float:
-    """The most abundant photon line of ``isotope`` between 50 and 250 keV (ICRP 107 via
-    :mod:`hepar.physics`): 80.6 keV for 166Ho, 208.4 keV for 177Lu."""
-    lines = [p for p in nuclide(isotope).photons
-             if _IMAGING_RANGE_KEV[0] <= p.energy_kev <= _IMAGING_RANGE_KEV[1]]
-    return max(lines, key=lambda p: p.abundance).energy_kev
 
 
 def _check_options(isotope: str | None, iterations: int, subsets: int,
@@ -137,41 +122,14 @@ def _read_ct(path: Path) -> Volume:
     return read_ct_series(path)
 
 
-def _check_windows(projections: Projections, isotope: str, source: str) -> None:
-    line = imaging_line_kev(isotope)
-    if not any(w.lower_kev <= line <= w.upper_kev for w in projections.windows):
-        raise InvalidValueError(
-            field="energy windows", value=[w.name for w in projections.windows], source=source,
-            expected=f"a photopeak window containing {line:g} keV to reconstruct {isotope}",
-        )
+def _checked(source: str, check: Callable[[], _T]) -> _T:
+    """Run a check of :mod:`hepar.spect`, naming ``source`` in the error it raises."""
+    try:
+        return check()
+    except (InvalidValueError, GeometryError) as error:
+        raise type(error)(field=error.field, value=error.value, expected=error.expected,
+                          source=error.source or source) from None
 
-
-def _check_ct_covers(projections: Projections, ct: Volume, isotope: str, source: str) -> None:
-    """The CT's axial extent holds the detector rows with the photopeak counts."""
-    axis = projections.metadata.get("rotation_axis_lps_mm")
-    if axis is None:
-        return  # the axis is then taken at the CT's centre: the rows are inside by construction
-    rows = projections.detector_shape[0]
-    row_mm = projections.pixel_spacing_mm[0]
-    row_z = float(axis[2]) + ((rows - 1) / 2.0 - np.arange(rows)) * row_mm
-    corners = np.array([[k, j, i] for k in (0, ct.shape[0] - 1) for j in (0, ct.shape[1] - 1)
-                        for i in (0, ct.shape[2] - 1)], float)
-    ct_z = ct.world_mm(corners)[:, 2]
-    half_slice = ct.spacing_mm[0] / 2.0
-    z_lo, z_hi = float(ct_z.min()) - half_slice, float(ct_z.max()) + half_slice
-    line = imaging_line_kev(isotope)
-    peak = next(i for i, w in enumerate(projections.windows) if w.lower_kev <= line <= w.upper_kev)
-    per_row = np.asarray(projections.counts[peak], dtype=float).sum(axis=(0, 2))
-    total = float(per_row.sum())
-    outside = (row_z < z_lo) | (row_z > z_hi)
-    fraction = float(per_row[outside].sum()) / total if total > 0 else 0.0
-    if outside.all() or fraction > MAX_COUNTS_OUTSIDE_CT:
-        raise GeometryError(
-            field="ct", value=f"z {z_lo:.1f} to {z_hi:.1f} mm", source=source,
-            expected=f"a CT covering the SPECT field of view (z {row_z.min():.1f} to "
-            f"{row_z.max():.1f} mm): {100 * fraction:.1f} % of the photopeak counts lie in "
-            f"detector rows outside it, at most {100 * MAX_COUNTS_OUTSIDE_CT:.0f} % allowed",
-        )
 
 
 class ReconInputs:
@@ -222,7 +180,7 @@ def check_recon_inputs(
     if data.isotope is not None and canonical_nuclide_name(data.isotope) != name:
         notes.append(f"{name} reconstructed from an acquisition that names {data.isotope} "
                      "(dual-isotope windows)")
-    _check_windows(data, name, source)
+    _checked(source, lambda: isotope_windows(data.windows, name))
     ct_volume = _read_ct(Path(ct))
     ct_volume.require_unit(VolumeUnit.HU, name="ct")
     frame = data.frame_of_reference_uid
@@ -234,7 +192,7 @@ def check_recon_inputs(
         )
     if frame is None:
         notes.append("the projections name no frame of reference: taken to be the CT's")
-    _check_ct_covers(data, ct_volume, name, str(ct))
+    _checked(str(ct), lambda: spect_geometry(data, ct_volume))  # the CT covers the field of view
     calibration = None
     if camera is not None:
         calibration = read_camera_file(camera)
@@ -363,8 +321,8 @@ def reconstruct_files(
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes 0700; the result folder is shared
-        windows = tuple(w for w in inputs.projections.windows
-                        if w.lower_kev <= imaging_line_kev(result.isotope) <= w.upper_kev)
+        peak = isotope_windows(inputs.projections.windows, result.isotope).photopeak
+        windows = (inputs.projections.windows[peak],)
         write_nm_reconstruction(
             volume, staging / RECON_DICOM, study=study_of(inputs.ct), isotope=result.isotope,
             windows=windows[:1], acquisition_datetime=start,

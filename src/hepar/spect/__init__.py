@@ -17,17 +17,23 @@ from ._calibration import (
     calibrate_camera,
     combine_calibrations,
 )
+from ._geometry import spect_geometry
 from ._projections import EnergyWindow, Projections
 from ._reconstruct import Reconstruction, reconstruct
+from ._windows import IMAGING_LINE_KEV, IsotopeWindows, isotope_windows
 
 __all__ = [
+    "IMAGING_LINE_KEV",
     "CameraCalibration",
     "EnergyWindow",
+    "IsotopeWindows",
     "Projections",
     "Reconstruction",
     "WindowSensitivity",
     "calibrate_build_up",
     "calibrate_camera",
     "combine_calibrations",
+    "isotope_windows",
     "reconstruct",
+    "spect_geometry",
 ]
