@@ -8,13 +8,14 @@ non-tumour liver (and other organs) with the normal-liver one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hepar.dosimetry import NORMAL_LIVER, TUMOUR, DoseComponent, combine_voi_doses
 from hepar.errors import FileFormatError
+
+from .clinical_input import read_json
 
 __all__ = ["combine_with_previous", "read_summary"]
 
@@ -25,7 +26,7 @@ def read_summary(path: str | Path) -> dict[str, Any]:
     if source.is_dir():
         source = source / "summary.json"
     try:
-        record = json.loads(source.read_text(encoding="utf-8"))
+        record = read_json(source)  # strict: no NaN, Infinity or repeated keys
         missing = [k for k in ("nuclide", "voi_metrics", "voi_effective_half_life_h")
                    if k not in record]
         if missing:
