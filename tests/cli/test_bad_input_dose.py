@@ -19,6 +19,9 @@ def _cases(images, tmp_path):
     used.mkdir()
     (used / "old.csv").write_text("x\n", encoding="utf-8")
     out = tmp_path / "out"
+    nan_summary = tmp_path / "summary.json"
+    nan_summary.write_text('{"nuclide": "Lu-177", "voi_metrics": [], '
+                           '"voi_effective_half_life_h": {"liver": NaN}}', encoding="utf-8")
     base = ["dose", "--spect", spect, "--liver-mask", liver, "--time-h", "20"]
     return [
         ("Y-90 on a 166Ho SPECT", [*base, "--out", out, "--nuclide", "Y-90"], "nuclide", out),
@@ -54,12 +57,14 @@ def _cases(images, tmp_path):
         ("effective half-life 0", ["dose", "--nuclide", "Lu-177", "--spect", spect, "--time-h",
                                    "24", "--effective-half-life-h", "0", "--out", out],
          "effective_half_life_h", out),
+        ("NaN in an earlier summary", [*base, "--out", out, "--combine-with", nan_summary],
+         "combine_with", out),
         ("unknown option", [*base, "--ct", images["ct"], "--out", out, "--spect-x"],
          "--spect-x", out),
     ]
 
 
-CASE_COUNT = 22
+CASE_COUNT = 23
 
 
 @pytest.mark.parametrize("index", range(CASE_COUNT))

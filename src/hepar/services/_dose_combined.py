@@ -8,13 +8,13 @@ non-tumour liver (and other organs) with the normal-liver one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hepar.dosimetry import NORMAL_LIVER, TUMOUR, DoseComponent, combine_voi_doses
 from hepar.errors import FileFormatError
+from hepar.io import read_json
 
 __all__ = ["combine_with_previous", "read_summary"]
 
@@ -26,9 +26,9 @@ def read_summary(path: str | Path) -> dict[str, Any]:
         source = source / "summary.json"
     problem = None
     try:
-        record = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        problem = f"{type(error).__name__}: {error}"
+        record = read_json(source)  # strict: no NaN, Infinity or repeated keys
+    except FileFormatError as error:
+        problem = f"{error.field} = {error.value!r}: {error.expected}"
     else:
         if not isinstance(record, dict):
             problem = f"a JSON {type(record).__name__}, not an object"
