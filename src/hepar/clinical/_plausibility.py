@@ -12,7 +12,7 @@ each one. The ``plausibility:`` section of a protocol file overrides them.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import Field, model_validator
 
@@ -106,7 +106,7 @@ def check_activity(settings: Plausibility, activity_mbq: float, *, field: str,
 def check_calibration_interval(settings: Plausibility, calibration: datetime,
                                administration: datetime, *, protocol: str | None = None) -> None:
     """Refuse a calibration after the administration, or longer before it than the setting."""
-    hours = (administration - calibration).total_seconds() / 3600.0
+    hours = (administration - calibration) / timedelta(hours=1)
     if hours < 0:
         raise InvalidValueError(
             field="calibration_time", value=calibration.isoformat(),
