@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from hepar.clinical import Candidate, QuestionnaireAnswers, RecistReads, score_answers
-from hepar.services.clinical_qol import questionnaires
+from hepar.clinical import Candidate, QuestionnaireAnswers, RecistReads
 from hepar.services.clinical_recist import assess_reads, recist_json
 from hepar.services.clinical_screen import screen_candidate, screening_json
 from hepar.services.web_labs import lab_grades
+from hepar.services.web_qol import booklet_scores
 
 from ._security import CurrentUser
 
@@ -46,4 +46,4 @@ def live_recist(body: RecistReads, user: CurrentUser) -> dict[str, Any]:
 @router.post("/qol")
 def live_qol(body: QuestionnaireAnswers, user: CurrentUser) -> dict[str, float | None]:
     """QLQ-C30 scale scores (0-100; null where the half-items rule fails) and the summary."""
-    return score_answers(body, questionnaires()).flat()
+    return booklet_scores(body)
