@@ -16,8 +16,9 @@ from hepar.errors import HeparWarning
 from hepar.services.web_auth import LoginThrottle
 from hepar.store import Store
 
-from . import api_auth, api_live, api_patients, api_records, pages
+from . import api_auth, api_live, api_patients, api_records, pages, pages_epro
 from ._errors import install_error_handlers
+from ._i18n import LANG_COOKIE, current_language, language_of
 from ._security import COOKIE, SessionCodec, new_session, write_cookie
 
 __all__ = ["SECRET_ENV_VAR", "create_app"]
@@ -41,6 +42,8 @@ def create_app(store: Store | None = None, *, secret_key: str | None = None,
                   description="HEPAR PLUS study: the study team's pages and REST API.")
     app.state.store = store or Store()
     app.state.codec = SessionCodec(key)
+    app.state.secret_key = key
+    app.state.epro_used = set()
     app.state.throttle = throttle or LoginThrottle()
 
     @app.middleware("http")
@@ -50,6 +53,8 @@ def create_app(store: Store | None = None, *, secret_key: str | None = None,
         loaded = codec.loads(request.cookies.get(COOKIE))
         request.state.session = loaded or new_session()
         before = dict(request.state.session)
+        current_language.set(language_of(request.cookies.get(LANG_COOKIE),
+                                         request.headers.get("accept-language")))
         response = await call_next(request)
         if loaded is None or request.state.session != before:
             write_cookie(request, response)
@@ -59,7 +64,7 @@ def create_app(store: Store | None = None, *, secret_key: str | None = None,
         return response
 
     install_error_handlers(app)
-    for module in (api_auth, api_patients, api_records, api_live, pages):
+    for module in (api_auth, api_patients, api_records, api_live, pages, pages_epro):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app
