@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck contracts unit benchmarks clean
+.PHONY: demo test lint typecheck contracts chromium unit benchmarks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,15 @@ contracts: $(STAMP_TEST)
 unit: $(STAMP_TEST)
 	$(BIN)/pytest -n 2 -q
 
-test: lint typecheck contracts unit
+# The browser test (tests/app/test_app_browser.py) drives Debian's Chromium by its path; install
+# it only when missing (as root), never a browser downloaded by Playwright.
+CHROMIUM := /usr/bin/chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || echo "chromium could not be installed: the browser test will be skipped"
+
+test: lint typecheck contracts chromium unit
 
 benchmarks: $(STAMP_RUN)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
