@@ -21,6 +21,7 @@ from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hepar.errors import HeparError
+from hepar.physics import S_PER_H
 from hepar.services.web_auth import WebUser, web_user
 from hepar.store import PermissionDeniedError, Store
 
@@ -37,7 +38,7 @@ __all__ = [
 
 COOKIE = "hepar_session"
 #: A session lasts a working day (8 h), then the user signs in again.
-SESSION_MAX_AGE_S = 8 * 3600
+SESSION_MAX_AGE_S = int(8 * S_PER_H)
 CSRF_HEADER = "X-CSRF-Token"
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hepar.errors import HeparError
+from hepar.physics import S_PER_H
 from hepar.services.web_auth import WebUser
 from hepar.services.web_dashboard import dashboard
 from hepar.services.web_patients import list_patients, patient_timeline
@@ -53,7 +54,7 @@ def choose_language(code: str, request: Request) -> Response:
     response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/",
                                 status_code=303)
     if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+        response.set_cookie(LANG_COOKIE, code, max_age=int(365 * 24 * S_PER_H), samesite="lax")
     return response
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hepar.clinical import QuestionnaireAnswers
+from hepar.physics import S_PER_H
 from hepar.services.study_records import record_qol
 from hepar.services.web_auth import web_user
 from hepar.services.web_epro import epro_items
@@ -32,7 +33,7 @@ __all__ = ["EPRO_MAX_AGE_S", "router"]
 
 router = APIRouter(include_in_schema=False)
 #: An ePRO link lasts two hours.
-EPRO_MAX_AGE_S = 2 * 3600
+EPRO_MAX_AGE_S = int(2 * S_PER_H)
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
