@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from hepar.errors import HeparError, InvalidValueError
+from hepar.physics import S_PER_MIN
 from hepar.store import (
     Role,
     Site,
@@ -128,7 +129,8 @@ class LoginThrottle:
     for a limit on failed attempts per account; the figures here are settings.
     """
 
-    def __init__(self, *, per_user: int = 5, per_address: int = 20, window_s: float = 900.0,
+    def __init__(self, *, per_user: int = 5, per_address: int = 20,
+                 window_s: float = 15 * S_PER_MIN,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.per_user = per_user
         self.per_address = per_address
