@@ -11,7 +11,7 @@ CONSTRAINTS := constraints.txt
 FRESH_VENV  := .venv-constraints
 
 .PHONY: demo test lint typecheck contracts unit benchmarks clean constraints pg-test-server \
-        weasyprint-libs
+        weasyprint-libs chromium
 
 # WeasyPrint (hepar.reports: PDF) needs Pango, HarfBuzz (with its subsetter) and fonts from the
 # system (Debian packages). Installed only when missing; apt-get needs root.
@@ -73,7 +73,15 @@ unit: $(STAMP_TEST) weasyprint-libs
 pg-test-server:
 	@bash tests/store/pg_server.sh
 
-test: lint typecheck contracts unit
+# The browser test (tests/app/test_app_browser.py) drives Debian's Chromium by its path; install
+# it only when missing (as root), never a browser downloaded by Playwright.
+CHROMIUM := /usr/bin/chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || echo "chromium could not be installed: the browser test will be skipped"
+
+test: lint typecheck contracts chromium unit
 
 benchmarks: $(STAMP_RUN)
 	@eval "$$(bash tests/store/pg_server.sh)"; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

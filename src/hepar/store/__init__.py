@@ -19,6 +19,7 @@ This layer imports :mod:`hepar.clinical` only (DESIGN.md); the use cases over it
 
 from ._audit import GENESIS_HASH, Actor, chain_hash
 from ._codec import UTCDateTime, from_text, python_value, to_text
+from ._credentials import WebCredential, bump_session_epoch, read_credential, save_password_hash
 from ._engine import DEFAULT_DATABASE_URL, ENV_VAR, database_url, make_engine
 from ._errors import (
     AuditError,
@@ -116,6 +117,8 @@ __all__ = [
     "UTCDateTime",
     "User",
     "VisitRow",
+    "WebCredential",
+    "bump_session_epoch",
     "chain_hash",
     "conflict_error",
     "current_revision",
@@ -127,7 +130,9 @@ __all__ = [
     "import_odm",
     "make_engine",
     "python_value",
+    "read_credential",
     "replay",
+    "save_password_hash",
     "to_text",
     "upgrade",
     "verify_audit",

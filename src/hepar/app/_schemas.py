@@ -1,0 +1,107 @@
+"""Request and response bodies of the REST API (pydantic; the clinical records themselves are
+:mod:`hepar.clinical`'s: :class:`~hepar.clinical.Candidate`, :class:`~hepar.clinical.LabValue`,
+:class:`~hepar.clinical.RecistReads`, :class:`~hepar.clinical.QuestionnaireAnswers`,
+:class:`~hepar.clinical.AdverseEvent`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hepar.clinical import LabValue
+
+__all__ = [
+    "ConsentIn",
+    "DashboardOut",
+    "EnrolIn",
+    "LabsIn",
+    "LoginIn",
+    "PatientIn",
+    "PatientOut",
+    "SavedOut",
+    "SessionOut",
+    "TimelineOut",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_Strict):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SessionOut(BaseModel):
+    username: str | None
+    full_name: str | None = None
+    role: str | None = None
+    site: str | None = None
+    csrf_token: str
+
+
+class PatientIn(_Strict):
+    """A new patient; the study ID is drawn at random unless given (a registry's own ID)."""
+
+    identifier: str = Field(min_length=1, max_length=200,
+                            description="the hospital's identifier (kept in the key table only)")
+    site_code: str | None = Field(default=None, max_length=40,
+                                  description="default: the user's site")
+    study_id: str | None = Field(default=None, min_length=1, max_length=40)
+    sex: str | None = Field(default=None, pattern="^(male|female)$")
+    birth_date: date | None = None
+
+
+class PatientOut(BaseModel):
+    study_id: str
+    site: str
+    status: str
+    sex: str | None
+    birth_year: int | None
+    version: int
+
+
+class ConsentIn(_Strict):
+    consented_on: date
+    form_version: str = Field(min_length=1, max_length=40)
+
+
+class EnrolIn(_Strict):
+    enrolled_on: date
+
+
+class LabsIn(_Strict):
+    labs: list[LabValue] = Field(min_length=1, max_length=200)
+    visit_code: str | None = Field(default=None, max_length=40)
+
+
+class SavedOut(BaseModel):
+    table: str
+    id: int
+    version: int
+
+
+class TimelineOut(BaseModel):
+    patient: PatientOut
+    consents: list[dict[str, Any]]
+    screenings: list[dict[str, Any]]
+    lutetium_cycles: list[dict[str, Any]]
+    visits: list[dict[str, Any]]
+    labs: list[dict[str, Any]]
+    plans: list[dict[str, Any]]
+    administrations: list[dict[str, Any]]
+    qol: list[dict[str, Any]]
+    recist: dict[str, Any] | None
+    adverse_events: list[dict[str, Any]]
+
+
+class DashboardOut(BaseModel):
+    today: date
+    now: datetime
+    patients_by_status: dict[str, int]
+    visits_due: list[dict[str, Any]]
+    visits_overdue: list[dict[str, Any]]
+    sae_reports_overdue: list[dict[str, Any]]

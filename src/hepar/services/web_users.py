@@ -1,0 +1,82 @@
+"""Use case of ``hepar user add``: register a user of the web application with a password.
+
+In an empty database the first user is the study's admin (role ``data_manager``, shown as
+"admin"): the schema is created, the study row written and the admin registered in one go. Every
+later user is added by an admin (``by``) at a site, or study-wide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from hepar.errors import InvalidValueError
+from hepar.store import Role, Store, Study, current_revision, head_revision, upgrade
+
+from .study_admin import add_user, initialise_study
+from .web_auth import MIN_PASSWORD_LENGTH, set_password
+
+__all__ = ["ADMIN_ROLE", "NewUser", "add_web_user", "check_schema"]
+
+#: The role the web application calls "admin".
+ADMIN_ROLE = Role.DATA_MANAGER
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """What ``hepar user add --json`` prints."""
+
+    username: str
+    role: str
+    site: str | None
+    first_admin: bool
+
+
+def _role(role: str) -> Role:
+    if role == "admin":
+        return ADMIN_ROLE
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidValueError(field="--role", value=role,
+                                expected=f"admin or one of {[r.value for r in Role]}") from None
+
+
+def check_schema(store: Store) -> None:
+    """Refuse a database whose schema is not at the newest migration."""
+    reached, head = current_revision(store.engine), head_revision()
+    if reached != head:
+        raise InvalidValueError(field="database schema", value=reached,
+                                expected=f"revision {head} (create the first admin with "
+                                         f"`hepar user add`, or upgrade the database)")
+
+
+def add_web_user(store: Store, *, username: str, full_name: str, role: str, password: str,
+                 site_code: str | None = None, by: str | None = None,
+                 study_name: str = "HEPAR PLUS", protocol: str = "registry") -> NewUser:
+    """Register ``username`` with ``password`` (argon2-hashed); the first user of an empty
+    database must be the admin and creates the study."""
+    chosen = _role(role)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValueError(field="password", value="<withheld>",
+                                expected=f"at least {MIN_PASSWORD_LENGTH} characters")
+    upgrade(store.engine)
+    with store.read() as session:
+        has_study = bool(session.scalar(select(func.count()).select_from(Study)))
+    if not has_study:
+        if chosen is not ADMIN_ROLE or site_code is not None:
+            raise InvalidValueError(field="--role", value=role,
+                                    expected="admin without --site for the first user of an "
+                                             "empty database")
+        initialise_study(store, name=study_name, protocol=protocol, data_manager=username,
+                         full_name=full_name)
+        set_password(store, username, password)
+        return NewUser(username, chosen.value, None, True)
+    if by is None:
+        raise InvalidValueError(field="--by", value=None,
+                                expected="the user name of an admin who adds this user")
+    add_user(store, by, username=username, full_name=full_name, role=chosen,
+             site_code=site_code)
+    set_password(store, username, password)
+    return NewUser(username, chosen.value, site_code, False)
