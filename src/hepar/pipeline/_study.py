@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -70,7 +71,7 @@ def run_jobs(jobs: Sequence[PatientJob], folder: Path, *, workers: int = 1,
         from dask.distributed import Client, LocalCluster, as_completed
 
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             futures = [client.submit(_guarded, job, folder / job.patient_id,
                                      key=f"patient-{job.key()}", retries=1) for job in jobs]
             for future in as_completed(futures):
