@@ -70,8 +70,9 @@ def run_jobs(jobs: Sequence[PatientJob], folder: Path, *, workers: int = 1,
     else:
         from dask.distributed import Client, LocalCluster, as_completed
 
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        with cluster, Client(cluster) as client:
             futures = [client.submit(_guarded, job, folder / job.patient_id,
                                      key=f"patient-{job.key()}", retries=1) for job in jobs]
             for future in as_completed(futures):
