@@ -53,7 +53,7 @@ weasyprint-libs:
 	fi
 
 demo: $(STAMP_RUN) weasyprint-libs
-	$(BIN)/hepar demo --out demo-output --overwrite
+	$(BIN)/hepar demo --patients 34 --preset tiny --workers 2 --out demo-output --overwrite
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,4 +1,5 @@
-"""``hepar demo``: the demo study on one virtual patient, with a progress bar."""
+"""``hepar demo``: the demo on one virtual patient, or (``--patients N``) the virtual study of N
+enrolled patients on the per-patient pipeline, with progress bars."""
 
 from __future__ import annotations
 
@@ -60,6 +61,44 @@ def _print_summary(console: Console, summary: dict[str, Any], out: Path) -> None
     console.print(f"Everything is under {out}; the summary is {out / 'demo_summary.json'}.")
 
 
+def _run_study(out: Path, *, patients: int, seed: int, preset_name: str, workers: int,
+               overwrite: bool, as_json: bool) -> None:
+    import shutil
+
+    from hepar.errors import InvalidValueError
+    from hepar.pipeline import STUDY_MARKER, run_study
+
+    if patients < 1:
+        raise InvalidValueError(field="--patients", value=str(patients),
+                                expected="a whole number of enrolled patients, at least 1")
+    if workers < 1:
+        raise InvalidValueError(field="--workers", value=str(workers),
+                                expected="a whole number of worker processes, at least 1")
+    if overwrite and out.exists() and (out / STUDY_MARKER).exists():
+        shutil.rmtree(out)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
+            disable=not console.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        summary = run_study(out, n_patients=patients, seed=seed, preset=preset_name,
+                            workers=workers, progress=advance).summary
+    if as_json:
+        echo_json(summary)
+        return
+    for failed in summary["failed"]:
+        Console(stderr=True).print(f"patient {failed['patient_id']} failed: {failed['error']}: "
+                                   f"{failed['message']}", markup=False, highlight=False)
+    print(f"Study report: {summary['report_pdf'] or summary['report_html']}")
+    print(f"Primary endpoint: {summary['primary_endpoint']}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command to ``app``."""
 
@@ -67,7 +106,14 @@ def register(app: typer.Typer) -> None:
     def demo_command(
         out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo writes.")
                        ] = Path("demo-output"),
-        seed: Annotated[int, typer.Option("--seed", help="Virtual patient's seed.")] = 1,
+        seed: Annotated[int, typer.Option(
+            "--seed", help="Virtual patient's seed (with --patients: the cohort's).")] = 1,
+        patients: Annotated[int | None, typer.Option(
+            "--patients", help="Run the virtual study of N enrolled patients (screening, "
+            "imaging, database, analysis, reports) instead of the one-patient demo.")] = None,
+        workers: Annotated[int, typer.Option(
+            "--workers", help="With --patients: Dask worker processes (1: in this process).")
+                           ] = 1,
         preset_name: Annotated[str, typer.Option(
             "--preset", help="clinical (128 x 128, 120 views) or tiny (seconds).")] = "clinical",
         overwrite: Annotated[bool, typer.Option(
@@ -83,6 +129,10 @@ def register(app: typer.Typer) -> None:
 
         check_seed(seed)
         preset(preset_name)
+        if patients is not None:
+            _run_study(out, patients=patients, seed=seed, preset_name=preset_name,
+                       workers=workers, overwrite=overwrite, as_json=as_json)
+            return
         check_output_folder(out, overwrite=overwrite)
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
