@@ -4,10 +4,11 @@ camera file ``hepar calibrate`` makes from them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from spect_cli_settings import REFERENCE, SOURCE_MBQ
 
 from hepar.cli import main
 from hepar.io import write_nm_static
@@ -16,9 +17,6 @@ from hepar.services.demo_study import _write_masks
 from hepar.services.phantom_patient import write_virtual_patient
 
 SEED = 2
-#: Calibration: 100 MBq measured at REFERENCE, imaged 30 min later for 5 min.
-SOURCE_MBQ = 100.0
-REFERENCE = datetime(2015, 4, 18, 8, 0, tzinfo=timezone(timedelta(hours=2)))
 
 
 @pytest.fixture(scope="session")

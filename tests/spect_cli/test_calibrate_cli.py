@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import REFERENCE, SOURCE_MBQ
+from spect_cli_settings import REFERENCE, SOURCE_MBQ
 
 from hepar.cli import main
 from hepar.io import read_camera_file

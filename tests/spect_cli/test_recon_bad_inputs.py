@@ -10,7 +10,7 @@ import shutil
 
 import pydicom
 import pytest
-from conftest import REFERENCE
+from spect_cli_settings import REFERENCE
 
 from hepar.cli import main
 from hepar.io import read_ct_series, read_nm_projections, write_ct_series, write_nm_projections

@@ -16,7 +16,7 @@ from pathlib import Path
 from hepar.errors import InvalidValueError
 from hepar.io import load_questionnaire
 
-from ._clinical_input import read_json
+from hepar.io import read_json
 
 __all__ = ["ITEMS_ENV_VAR", "EproItem", "epro_items"]
 
