@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hepar.errors import InvalidValueError
-from hepar.io import load_questionnaire
-
-from hepar.io import read_json
+from hepar.io import load_questionnaire, read_json
 
 __all__ = ["ITEMS_ENV_VAR", "EproItem", "epro_items"]
 
