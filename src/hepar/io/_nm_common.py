@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -12,21 +13,26 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import NuclearMedicineImageStorage
 
 from hepar.errors import DicomFormatError, InvalidValueError
-from hepar.spect import EnergyWindow
+from hepar.physics import MS_PER_S
+from hepar.spect import EnergyWindow, Projections
 
 from ._dicom_common import Notes, fmt_ds
-from ._dicom_write import code_item
+from ._dicom_time import dicom_datetime
+from ._dicom_write import StudyInfo, base_dataset, code_item, set_nm_patient_orientation
 from ._isotope_codes import isotope_code, isotope_from_code_meaning
 
 __all__ = [
     "NM_IMAGE_STORAGE_RETIRED",
     "energy_window_sequence",
+    "frame_duration_ms",
     "item_number",
+    "nm_acquisition_dataset",
     "nm_frames",
     "nm_image_type",
     "radiopharmaceutical_sequence",
     "read_energy_windows",
     "read_isotope",
+    "read_spacing_and_start",
     "sequence_item",
 ]
 
@@ -158,3 +164,54 @@ def radiopharmaceutical_sequence(isotope: str | None) -> DicomSequence:
     item = Dataset()
     item.RadionuclideCodeSequence = DicomSequence([code_item(isotope_code(isotope))])
     return DicomSequence([item])
+
+
+def read_spacing_and_start(
+    dataset: Dataset, source: str, notes: Notes, *, assume_timezone: tzinfo | str
+) -> tuple[tuple[float, float], datetime]:
+    """PixelSpacing (row, column; mm) and the acquisition start of an NM acquisition file."""
+    spacing = dataset.get("PixelSpacing")
+    if spacing is None or len(spacing) != 2:
+        raise DicomFormatError(field="PixelSpacing", value=spacing,
+                               expected="the detector pixel size (row, column) in mm",
+                               source=source)
+    start = dicom_datetime(dataset, assume_timezone=assume_timezone, notes=notes)
+    if start is None:
+        raise DicomFormatError(field="AcquisitionDate", value=None,
+                               expected="the acquisition date and time", source=source)
+    return (float(spacing[0]), float(spacing[1])), start
+
+
+def frame_duration_ms(projections: Projections) -> int:
+    """``frame_duration_s`` as the whole milliseconds of ActualFrameDuration (IS, in ms)."""
+    milliseconds = projections.frame_duration_s * MS_PER_S
+    if abs(milliseconds - round(milliseconds)) > 1e-6:
+        raise InvalidValueError(
+            field="frame_duration_s", value=projections.frame_duration_s,
+            expected="a whole number of milliseconds (ActualFrameDuration is IS, in ms)",
+        )
+    return round(milliseconds)
+
+
+def nm_acquisition_dataset(
+    projections: Projections, *, image_type: str, study: StudyInfo | None,
+    series_instance_uid: str, series_number: int, series_description: str,
+    creation_datetime: datetime | None,
+) -> Dataset:
+    """The NM Image dataset of an acquisition (``image_type`` TOMO or STATIC): SOP common, study
+    and series, acquisition date and time, frame of reference and patient orientation."""
+    start = projections.acquisition_start
+    dataset = base_dataset(
+        sop_class_uid=NuclearMedicineImageStorage, modality="NM", study=study or StudyInfo(),
+        series_instance_uid=series_instance_uid, series_number=series_number,
+        series_description=series_description, content_datetime=start,
+        creation_datetime=creation_datetime,
+    )
+    dataset.ImageType = ["ORIGINAL", "PRIMARY", image_type, "EMISSION"]
+    dataset.AcquisitionDate = start.strftime("%Y%m%d")
+    dataset.AcquisitionTime = start.strftime("%H%M%S.%f")
+    if projections.frame_of_reference_uid:
+        dataset.FrameOfReferenceUID = projections.frame_of_reference_uid
+        dataset.PositionReferenceIndicator = ""
+    set_nm_patient_orientation(dataset)
+    return dataset

@@ -33,13 +33,13 @@ from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
 from ._dicom_common import Notes, orientation_from_iop, read_dataset, reading
-from ._dicom_time import dicom_datetime
 from ._nm_common import (
     item_number,
     nm_frames,
     nm_image_type,
     read_energy_windows,
     read_isotope,
+    read_spacing_and_start,
     sequence_item,
 )
 
@@ -341,15 +341,8 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         )
     _check_header_counts(dataset, keys, n_windows, source)
     n_detectors = int(keys[:, 0].max())
-    pixel_spacing = dataset.get("PixelSpacing")
-    if pixel_spacing is None or len(pixel_spacing) != 2:
-        raise DicomFormatError(field="PixelSpacing", value=pixel_spacing,
-                               expected="the detector pixel size (row, column) in mm",
-                               source=source)
-    start = dicom_datetime(dataset, assume_timezone=assume_timezone, notes=notes)
-    if start is None:
-        raise DicomFormatError(field="AcquisitionDate", value=None,
-                               expected="the acquisition date and time", source=source)
+    pixel_spacing, start = read_spacing_and_start(dataset, source, notes,
+                                                  assume_timezone=assume_timezone)
     metadata: dict[str, Any] = {
         "source": source,
         "sop_instance_uid": str(dataset.get("SOPInstanceUID", "")),
@@ -373,7 +366,7 @@ def read_nm_projections(path: str | Path, *, assume_timezone: tzinfo | str = "UT
         angles_deg=_angles(dataset, keys, n_detectors, notes, source),
         detector_of_view=keys[:, 0],
         windows=read_energy_windows(dataset, n_windows, notes, source),
-        pixel_spacing_mm=(float(pixel_spacing[0]), float(pixel_spacing[1])),
+        pixel_spacing_mm=pixel_spacing,
         acquisition_start=start,
         frame_duration_s=_frame_duration_s(dataset, {int(r) for r in keys[:, 1]}, notes, source),
         radius_mm=_radius(dataset, keys, notes),

@@ -22,16 +22,20 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import NuclearMedicineImageStorage, generate_uid
+from pydicom.uid import generate_uid
 
 from hepar.errors import GeometryError, InvalidValueError
-from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
 from ._dicom_common import fmt_ds, fmt_ds_list, orientation_from_iop, strictly
 from ._dicom_time import require_aware
-from ._dicom_write import StudyInfo, base_dataset, save_atomically, set_nm_patient_orientation
-from ._nm_common import energy_window_sequence, radiopharmaceutical_sequence
+from ._dicom_write import StudyInfo, save_atomically
+from ._nm_common import (
+    energy_window_sequence,
+    frame_duration_ms,
+    nm_acquisition_dataset,
+    radiopharmaceutical_sequence,
+)
 
 __all__ = ["ANGLE_TOLERANCE_DEG", "COUNT_INTEGER_TOLERANCE", "write_nm_projections"]
 
@@ -107,16 +111,6 @@ def _angular_step(projections: Projections, groups: list[NDArray[np.int_]]) -> f
                 f"non-zero step for all detectors (NM TOMO); first detector starts at {first}",
             )
     return step
-
-
-def _frame_duration_ms(projections: Projections) -> int:
-    milliseconds = projections.frame_duration_s * MS_PER_S
-    if abs(milliseconds - round(milliseconds)) > 1e-6:
-        raise InvalidValueError(
-            field="frame_duration_s", value=projections.frame_duration_s,
-            expected="a whole number of milliseconds (ActualFrameDuration is IS, in ms)",
-        )
-    return round(milliseconds)
 
 
 def _numbers(value: Any) -> NDArray[np.float64] | None:
@@ -255,21 +249,12 @@ def write_nm_projections(
     groups = _views_by_detector(projections)
     geometry = _detector_geometry(projections.metadata.get("detector_geometry"), len(groups))
     step = _angular_step(projections, groups)
-    duration_ms = _frame_duration_ms(projections)
-    start = projections.acquisition_start
-    dataset = base_dataset(
-        sop_class_uid=NuclearMedicineImageStorage, modality="NM", study=study or StudyInfo(),
+    duration_ms = frame_duration_ms(projections)
+    dataset = nm_acquisition_dataset(
+        projections, image_type="TOMO", study=study,
         series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
-        series_description=series_description, content_datetime=start,
-        creation_datetime=creation_datetime,
+        series_description=series_description, creation_datetime=creation_datetime,
     )
-    dataset.ImageType = ["ORIGINAL", "PRIMARY", "TOMO", "EMISSION"]
-    dataset.AcquisitionDate = start.strftime("%Y%m%d")
-    dataset.AcquisitionTime = start.strftime("%H%M%S.%f")
-    if projections.frame_of_reference_uid:
-        dataset.FrameOfReferenceUID = projections.frame_of_reference_uid
-        dataset.PositionReferenceIndicator = ""
-    set_nm_patient_orientation(dataset)
     n_windows, n_detectors, n_views = len(projections.windows), len(groups), len(groups[0])
     # NM Multi-frame: window > detector > rotation > view, the view varying fastest.
     w, d, v = np.meshgrid(np.arange(n_windows), np.arange(n_detectors), np.arange(n_views),

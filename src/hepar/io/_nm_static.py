@@ -23,22 +23,25 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import NuclearMedicineImageStorage, generate_uid
+from pydicom.uid import generate_uid
 
 from hepar.errors import DicomFormatError, InvalidValueError
 from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
 from ._dicom_common import Notes, fmt_ds, fmt_ds_list, read_dataset, strictly
-from ._dicom_time import dicom_datetime, require_aware
-from ._dicom_write import StudyInfo, base_dataset, save_atomically, set_nm_patient_orientation
+from ._dicom_time import require_aware
+from ._dicom_write import StudyInfo, save_atomically
 from ._nm_common import (
     energy_window_sequence,
+    frame_duration_ms,
+    nm_acquisition_dataset,
     nm_frames,
     nm_image_type,
     radiopharmaceutical_sequence,
     read_energy_windows,
     read_isotope,
+    read_spacing_and_start,
 )
 from ._nm_projections_read import read_nm_projections
 from ._nm_projections_write import _stored_counts
@@ -148,15 +151,8 @@ def read_nm_static(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -
     if duration in (None, "") or not float(duration) > 0:
         raise DicomFormatError(field="ActualFrameDuration", value=duration,
                                expected="the acquisition time of the frames (ms)", source=source)
-    spacing = dataset.get("PixelSpacing")
-    if spacing is None or len(spacing) != 2:
-        raise DicomFormatError(field="PixelSpacing", value=spacing,
-                               expected="the detector pixel size (row, column) in mm",
-                               source=source)
-    start = dicom_datetime(dataset, assume_timezone=assume_timezone, notes=notes)
-    if start is None:
-        raise DicomFormatError(field="AcquisitionDate", value=None,
-                               expected="the acquisition date and time", source=source)
+    spacing, start = read_spacing_and_start(dataset, source, notes,
+                                            assume_timezone=assume_timezone)
     detectors = list(dataset.get("DetectorInformationSequence") or [])
     items: list[Dataset | None] = [detectors[d] if d < len(detectors) else None
                                    for d in range(n_detectors)]
@@ -180,7 +176,7 @@ def read_nm_static(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -
         counts=counts, angles_deg=np.asarray(angles),
         detector_of_view=np.arange(1, n_detectors + 1),
         windows=read_energy_windows(dataset, n_windows, notes, source),
-        pixel_spacing_mm=(float(spacing[0]), float(spacing[1])), acquisition_start=start,
+        pixel_spacing_mm=spacing, acquisition_start=start,
         frame_duration_s=float(duration) / MS_PER_S, radius_mm=radius,
         isotope=read_isotope(dataset, notes),
         frame_of_reference_uid=str(dataset.get("FrameOfReferenceUID", "")) or None,
@@ -254,24 +250,12 @@ def write_nm_static(
     if detectors != list(range(1, len(detectors) + 1)):
         raise InvalidValueError(field="detector_of_view", value=detectors,
                                 expected="one view per detector, detectors 1, 2, ... n (STATIC)")
-    milliseconds = projections.frame_duration_s * MS_PER_S
-    if abs(milliseconds - round(milliseconds)) > 1e-6:
-        raise InvalidValueError(field="frame_duration_s", value=projections.frame_duration_s,
-                                expected="a whole number of milliseconds (ActualFrameDuration)")
-    start = projections.acquisition_start
-    dataset = base_dataset(
-        sop_class_uid=NuclearMedicineImageStorage, modality="NM", study=study or StudyInfo(),
+    duration_ms = frame_duration_ms(projections)
+    dataset = nm_acquisition_dataset(
+        projections, image_type="STATIC", study=study,
         series_instance_uid=series_instance_uid or generate_uid(), series_number=series_number,
-        series_description=series_description, content_datetime=start,
-        creation_datetime=creation_datetime,
+        series_description=series_description, creation_datetime=creation_datetime,
     )
-    dataset.ImageType = ["ORIGINAL", "PRIMARY", "STATIC", "EMISSION"]
-    dataset.AcquisitionDate = start.strftime("%Y%m%d")
-    dataset.AcquisitionTime = start.strftime("%H%M%S.%f")
-    if projections.frame_of_reference_uid:
-        dataset.FrameOfReferenceUID = projections.frame_of_reference_uid
-        dataset.PositionReferenceIndicator = ""
-    set_nm_patient_orientation(dataset)
     n_windows, n_detectors = len(projections.windows), len(detectors)
     w, d = np.meshgrid(np.arange(n_windows), np.arange(n_detectors), indexing="ij")
     frames = stored[w.ravel(), d.ravel()]
@@ -282,7 +266,7 @@ def write_nm_static(
     dataset.NumberOfDetectors = n_detectors
     total = int(stored.sum(dtype=np.int64))
     dataset.CountsAccumulated = total if total < 2**31 else ""
-    dataset.ActualFrameDuration = round(milliseconds)
+    dataset.ActualFrameDuration = duration_ms
     dataset.EnergyWindowInformationSequence = energy_window_sequence(projections.windows)
     dataset.RadiopharmaceuticalInformationSequence = radiopharmaceutical_sequence(
         projections.isotope)

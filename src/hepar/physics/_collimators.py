@@ -101,6 +101,13 @@ class CollimatorSpec:
         length = self.effective_length_mm(energy_kev)
         return self.hole_diameter_mm * (length + distance_mm) / length
 
+    def geometric_efficiency(self, energy_kev: float) -> float:
+        """Fraction of isotropically emitted photons that pass the holes,
+        :math:`g = K^2 (d/l_e)^2\\, d^2/(d + t)^2` (Cherry, Sorenson & Phelps, 4th ed., ch. 14)."""
+        d, t = self.hole_diameter_mm, self.septal_thickness_mm
+        length = self.effective_length_mm(energy_kev)
+        return self.shape_constant**2 * (d / length) ** 2 * d**2 / (d + t) ** 2
+
 
 @dataclass(frozen=True)
 class DetectorSpec:

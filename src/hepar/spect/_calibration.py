@@ -278,11 +278,9 @@ def _collimated_absorbed_per_decay(isotope: str, collimator: str) -> float:
         if not MIN_ATTENUATION_ENERGY_KEV <= e <= MAX_ATTENUATION_ENERGY_KEV:
             continue
         try:
-            le = spec.effective_length_mm(e)
-        except InvalidValueError:
+            geometric = spec.geometric_efficiency(e)
+        except InvalidValueError:  # the septa do not stop this line: it is not imaged
             continue
-        d, t = spec.hole_diameter_mm, spec.septal_thickness_mm
-        geometric = spec.shape_constant**2 * (d / le) ** 2 * d**2 / (d + t) ** 2
         mu = float(detector_attenuation_per_cm(DetectorMaterial.SODIUM_IODIDE, e)) / MM_PER_CM
         total += line.abundance * geometric * -math.expm1(-mu * h)
     return total
