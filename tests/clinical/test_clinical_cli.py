@@ -170,7 +170,8 @@ def test_recist_non_target_given_as_one_state(
     assert err == (
         "error: reads.json: timepoints[1].non_target = 'present': expected a map of non-target "
         'lesion id to state, e.g. {"N1": "present"}; states: \'present\', \'absent\', '
-        "'unequivocal progression', 'not assessed'\n"
+        "'unequivocal progression', 'not assessed'; a lymph node may be given by its short axis "
+        'in mm instead, e.g. {"N2": 8.0}\n'
     )
 
 

@@ -511,7 +511,8 @@ def test_bad_time_point_values_give_one_clear_message(
 
 NON_TARGET_MAP = (
     r"expected a map of non-target lesion id to state, e\.g\. \{\"N1\": \"present\"\}; states: "
-    r"'present', 'absent', 'unequivocal progression', 'not assessed'$"
+    r"'present', 'absent', 'unequivocal progression', 'not assessed'; a lymph node may be given "
+    r"by its short axis in mm instead, e\.g\. \{\"N2\": 8\.0\}$"
 )
 MEASUREMENT_MAP = (
     r"expected a map of target lesion id to a diameter in mm, \"too small\" or \"gone\", "

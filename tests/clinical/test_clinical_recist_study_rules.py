@@ -131,3 +131,67 @@ def test_with_the_study_settings_an_unconfirmed_partial_response_is_not_the_best
     assert confirmed.best_overall_response is Response.SD
     unconfirmed = assess({**reads, "settings": {**settings, "confirmation": False}})
     assert unconfirmed.best_overall_response is Response.PR
+
+
+def reads_with_a_measured_node(short_axis_mm: float | str, *, baseline: float = 14.0
+                               ) -> dict[str, Any]:
+    """A liver target that disappears and a pathological node (10-15 mm: non-target, section
+    3.3.1) read by its short axis."""
+    return {
+        "lesions": [
+            {"id": "T1", "role": "target", "organ": "liver"},
+            {"id": "N1", "role": "non-target", "organ": "lymph node", "nodal": True},
+        ],
+        "timepoints": [
+            {"date": "2025-01-10", "measurements_mm": {"T1": 40.0},
+             "non_target": {"N1": baseline}},
+            {"date": "2025-04-10", "measurements_mm": {"T1": "gone"},
+             "non_target": {"N1": short_axis_mm}},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("short_axis_mm", "non_target", "overall"),
+    [
+        # section 4.3.2: CR needs every node < 10 mm short axis; 9.9 mm is normal, 10.0 mm is not
+        (9.9, Response.CR, Response.CR),
+        (10.0, Response.NON_CR_NON_PD, Response.PR),
+        (12.0, Response.NON_CR_NON_PD, Response.PR),
+    ],
+)
+def test_non_target_cr_uses_the_measured_node_short_axis(short_axis_mm, non_target, overall):
+    """A nodal non-target given by its short axis: < 10 mm counts as absent (CR possible),
+    >= 10 mm as present (NON-CR/NON-PD, and with a target CR the overall response is PR, Table 1).
+    The edge is exactly 10 mm (section 4.3.2: "< 10 mm short axis")."""
+    point = assess(reads_with_a_measured_node(short_axis_mm)).timepoints[1]
+    assert point.non_target is non_target
+    assert point.overall is overall
+    assert f"N1 {short_axis_mm:g} mm" in point.reason
+
+
+def test_a_node_under_10_mm_is_not_a_baseline_non_target() -> None:
+    """Section 3.3.1: "Nodes that have a short axis < 10 mm are considered non-pathological and
+    should not be recorded or followed": a baseline short axis of 8 mm is refused."""
+    with pytest.raises(HeparError, match=r"timepoints\[0\]\.non_target\.N1.*>= 10 mm"):
+        assess(reads_with_a_measured_node(8.0, baseline=8.0))
+
+
+def test_a_size_is_only_a_read_of_a_lymph_node() -> None:
+    data = reads_with_a_measured_node(6.0)
+    data["lesions"][1] = {"id": "N1", "role": "non-target", "organ": "bone"}
+    with pytest.raises(HeparError, match=r"non_target\.N1.*lymph node"):
+        assess(data)
+    with pytest.raises(HeparError, match="short axis in mm"):
+        assess(reads_with_a_measured_node("8 mm"))
+
+
+def test_a_node_back_over_10_mm_after_a_complete_response_is_progression() -> None:
+    """Table 3, footnote a: after a CR (node 7 mm), the node measured again at 11 mm is disease
+    seen again: PD."""
+    data = reads_with_a_measured_node(7.0)
+    data["timepoints"].append({"date": "2025-07-10", "measurements_mm": {"T1": "gone"},
+                               "non_target": {"N1": 11.0}})
+    result = assess(data)
+    assert result.timepoints[1].overall is Response.CR
+    assert result.timepoints[2].overall is Response.PD

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from hepar.clinical._recist_records import Lesion, Measurement, MeasurementCode, NonTargetState
+from hepar.clinical._recist_records import (
+    Lesion,
+    Measurement,
+    MeasurementCode,
+    NonTargetState,
+    NonTargetValue,
+    non_target_state,
+)
 from hepar.clinical._recist_timepoint import ComponentResponse, Response, effective_mm
 
 __all__ = ["FOOTNOTE_A", "after_complete_response", "reappeared_lesions"]
@@ -33,13 +40,14 @@ def reappeared_lesions(
     targets: Sequence[Lesion],
     non_targets: Sequence[Lesion],
     measurements_mm: Mapping[str, Measurement],
-    states: Mapping[str, NonTargetState],
+    states: Mapping[str, NonTargetValue],
 ) -> tuple[list[str], list[str]]:
     """Target and non-target lesions seen at a time point, as they would be after a CR.
 
     A non-nodal target is seen when it measures more than 0 mm or is "too small" to measure; a
     nodal target when its short axis is >= 10 mm (a smaller node is normal, section 4.3.1); a
-    non-target when it is "present". Lesions not assessed are not seen.
+    non-target when it is "present" (a node given by its short axis: >= 10 mm). Lesions not
+    assessed are not seen.
 
     Examples
     --------
@@ -54,7 +62,9 @@ def reappeared_lesions(
         if lesion.id in measurements_mm and _target_back(lesion, measurements_mm[lesion.id])
     ]
     seen_non_targets = [
-        lesion.id for lesion in non_targets if states.get(lesion.id) is NonTargetState.PRESENT
+        lesion.id
+        for lesion in non_targets
+        if lesion.id in states and non_target_state(states[lesion.id]) is NonTargetState.PRESENT
     ]
     return seen_targets, seen_non_targets
 

@@ -4,6 +4,9 @@ Cancer 2009;45:228).
 The first time point of :class:`RecistReads` is the baseline. A measurement is a diameter in mm
 (longest diameter for non-nodal lesions, short axis for lymph nodes), ``"too small"`` (counts 5 mm)
 or ``"gone"`` (counts 0 mm); a target lesion absent from ``measurements_mm`` was not assessed.
+A non-target lesion is read by its state (``"present"``, ``"absent"`` ...); a nodal non-target may
+instead carry its measured short axis in mm, which decides whether it is pathological (>= 10 mm)
+or normal (< 10 mm, Eisenhauer 2009, sections 3.3.1 and 4.3.2).
 """
 
 from __future__ import annotations
@@ -34,10 +37,16 @@ __all__ = [
     "MeasurementCode",
     "NewLesions",
     "NonTargetState",
+    "NonTargetValue",
     "RecistReads",
     "RecistSettings",
     "TimePoint",
+    "non_target_state",
 ]
+
+#: Eisenhauer 2009, section 3.3.1: a lymph node with short axis < 10 mm is non-pathological (not
+#: recorded at baseline); section 4.3.2: non-target CR needs every node < 10 mm short axis.
+NORMAL_NODE_SHORT_AXIS_MM = 10.0
 
 
 class LesionRole(LenientEnum):
@@ -109,6 +118,45 @@ def _measurement(value: object) -> object:
     return number
 
 
+def _non_target_value(value: object) -> object:
+    if isinstance(value, NonTargetState):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and number >= 0:
+            return number
+    elif isinstance(value, str):
+        try:
+            return NonTargetState(value)
+        except ValueError:
+            pass  # strict: "8" is not 8 mm (a short axis is a JSON number)
+    states = ", ".join(repr(state.value) for state in NonTargetState)
+    raise InvalidValueError(
+        field="", value=value,
+        expected=f"one of {states}, or a lymph node's short axis in mm (a number >= 0)",
+    )
+
+
+NonTargetValue = Annotated[NonTargetState | float, BeforeValidator(_non_target_value)]
+"""A non-target read: its state, or (lymph nodes) the measured short axis in mm."""
+
+
+def non_target_state(value: NonTargetState | float) -> NonTargetState:
+    """The state a non-target read stands for: a node's short axis >= 10 mm is ``present``
+    (pathological), < 10 mm ``absent`` (normal size, Eisenhauer 2009, section 4.3.2).
+
+    Examples
+    --------
+    >>> non_target_state(8.0), non_target_state(10.0)
+    (<NonTargetState.ABSENT: 'absent'>, <NonTargetState.PRESENT: 'present'>)
+    """
+    if isinstance(value, NonTargetState):
+        return value
+    if value >= NORMAL_NODE_SHORT_AXIS_MM:
+        return NonTargetState.PRESENT
+    return NonTargetState.ABSENT
+
+
 def _lesion_map(expected: str) -> Callable[[object], object]:
     """A before-validator that refuses anything but a JSON object, saying what it should hold."""
 
@@ -148,7 +196,8 @@ class Lesion(Record):
     organ
         Organ the lesion lies in (``"liver"``, ``"lymph node"`` ...); at most two targets per organ.
     nodal
-        A lymph node: measured by its short axis; < 10 mm counts as normal.
+        A lymph node: measured by its short axis; < 10 mm counts as normal. A nodal non-target
+        may be read by its short axis (a number in ``TimePoint.non_target``).
     in_treated_volume
         Whether the lesion lies in the liver volume treated by radioembolization (HEPAR PLUS primary
         endpoint); required when the assessment is restricted to the treated volume.
@@ -177,6 +226,7 @@ _MEASUREMENT_MAP = (
 _NON_TARGET_MAP = (
     'a map of non-target lesion id to state, e.g. {"N1": "present"}; states: '
     + ", ".join(repr(state.value) for state in NonTargetState)
+    + "; a lymph node may be given by its short axis in mm instead, e.g. {\"N2\": 8.0}"
 )
 
 
@@ -190,7 +240,9 @@ class TimePoint(Record):
     measurements_mm
         Target lesion id -> diameter in mm, ``"too small"`` or ``"gone"``; absent = not assessed.
     non_target
-        Non-target lesion id -> state; absent = not assessed.
+        Non-target lesion id -> state, or for a lymph node its short axis in mm (>= 10 mm:
+        pathological, counts as present; < 10 mm: normal, counts as absent); absent = not
+        assessed.
     new_lesions
         Unequivocal new lesions (``True``), none (``False``) or ``"equivocal"``.
     new_lesions_in_treated_volume
@@ -203,7 +255,7 @@ class TimePoint(Record):
         dict[str, Measurement], BeforeValidator(_lesion_map(_MEASUREMENT_MAP))
     ] = Field(default_factory=dict)
     non_target: Annotated[
-        dict[str, NonTargetState], BeforeValidator(_lesion_map(_NON_TARGET_MAP))
+        dict[str, NonTargetValue], BeforeValidator(_lesion_map(_NON_TARGET_MAP))
     ] = Field(default_factory=dict)
     new_lesions: NewLesions = False
     new_lesions_in_treated_volume: NewLesions | None = None
@@ -262,6 +314,7 @@ class RecistReads(Record):
                                   what="lesion id")
         targets = {lesion.id for lesion in self.lesions if lesion.role is LesionRole.TARGET}
         non_targets = seen - targets
+        nodal = {lesion.id for lesion in self.lesions if lesion.nodal}
         for index in range(1, len(self.timepoints)):
             if self.timepoints[index].date <= self.timepoints[index - 1].date:
                 raise InvalidValueError(
@@ -280,7 +333,7 @@ class RecistReads(Record):
                         value=lesion_id,
                         expected=f"ids of target lesions ({', '.join(sorted(targets)) or 'none'})",
                     )
-            for lesion_id in point.non_target:
+            for lesion_id, value in point.non_target.items():
                 if lesion_id not in non_targets:
                     raise InvalidValueError(
                         field=f"timepoints[{index}].non_target",
@@ -289,6 +342,12 @@ class RecistReads(Record):
                             "ids of non-target lesions "
                             f"({', '.join(sorted(non_targets)) or 'none'})"
                         ),
+                    )
+                if isinstance(value, float) and lesion_id not in nodal:
+                    raise InvalidValueError(
+                        field=f"timepoints[{index}].non_target.{lesion_id}",
+                        value=value,
+                        expected="a state (a size in mm only for a lymph node, nodal: true)",
                     )
         self._check_baseline(targets, non_targets)
         return self
@@ -305,11 +364,25 @@ class RecistReads(Record):
                 )
         for lesion_id in sorted(non_targets):
             state = baseline.non_target.get(lesion_id)
+            if isinstance(state, float):
+                if state < NORMAL_NODE_SHORT_AXIS_MM:
+                    raise InvalidValueError(
+                        field=f"timepoints[0].non_target.{lesion_id}",
+                        value=state,
+                        expected=(
+                            "a pathological node at baseline, short axis >= 10 mm (a node "
+                            "< 10 mm is normal and not recorded, RECIST 1.1 section 3.3.1)"
+                        ),
+                    )
+                continue
             if state is not NonTargetState.PRESENT:
                 raise InvalidValueError(
                     field=f"timepoints[0].non_target.{lesion_id}",
                     value=None if state is None else state.value,
-                    expected='"present" for every non-target lesion at baseline',
+                    expected=(
+                        '"present" for every non-target lesion at baseline (or a node\'s short '
+                        "axis >= 10 mm)"
+                    ),
                 )
         if baseline.new_lesions is not False:
             raise InvalidValueError(

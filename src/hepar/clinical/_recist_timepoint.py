@@ -13,6 +13,8 @@ from hepar.clinical._recist_records import (
     MeasurementCode,
     NewLesions,
     NonTargetState,
+    NonTargetValue,
+    non_target_state,
 )
 from hepar.errors import InvalidValueError
 
@@ -167,18 +169,21 @@ def target_response(
 
 
 def non_target_response(
-    non_targets: Sequence[Lesion], states: Mapping[str, NonTargetState]
+    non_targets: Sequence[Lesion], states: Mapping[str, NonTargetValue]
 ) -> ComponentResponse:
     """Non-target response at one time point (Eisenhauer 2009, section 4.3.2).
 
     PD: unequivocal progression of any non-target; NE: any not assessed; CR: all absent, which
     for a lymph node means non-pathological in size, short axis < 10 mm (section 4.3.2: "All lymph
     nodes must be non-pathological in size (< 10 mm short axis)"): a nodal non-target still read
-    "present" (10 mm or more) keeps the response at NON-CR/NON-PD; NON-CR/NON-PD otherwise.
+    "present", or measured at 10 mm or more, keeps the response at NON-CR/NON-PD; NON-CR/NON-PD
+    otherwise. A node given by its short axis counts by that size, whatever its baseline size.
     """
-    state_of = {
+    reads = {
         lesion.id: states.get(lesion.id, NonTargetState.NOT_ASSESSED) for lesion in non_targets
     }
+    state_of = {k: non_target_state(v) for k, v in reads.items()}
+    measured = {k: v for k, v in reads.items() if isinstance(v, float)}
     progressed = [k for k, v in state_of.items() if v is NonTargetState.UNEQUIVOCAL_PROGRESSION]
     if progressed:
         return ComponentResponse(
@@ -190,12 +195,15 @@ def non_target_response(
     present = [k for k, v in state_of.items() if v is NonTargetState.PRESENT]
     nodes = [lesion.id for lesion in non_targets if lesion.nodal]
     if not present:
-        normal = f" (nodes {', '.join(nodes)} < 10 mm short axis)" if nodes else ""
+        sizes = "".join(f", {k} {measured[k]:g} mm" for k in nodes if k in measured)
+        normal = f" (nodes {', '.join(nodes)} < 10 mm short axis{sizes})" if nodes else ""
         return ComponentResponse(Response.CR, f"all non-target lesions absent{normal}: CR")
     enlarged = [k for k in present if k in nodes]
     why = f"persisting: {', '.join(present)}"
     if enlarged:
-        why += f" (node(s) {', '.join(enlarged)} still >= 10 mm short axis, section 4.3.2)"
+        sizes = "".join(f", {k} {measured[k]:g} mm" for k in enlarged if k in measured)
+        why += (f" (node(s) {', '.join(enlarged)} still >= 10 mm short axis{sizes}, "
+                "section 4.3.2)")
     return ComponentResponse(Response.NON_CR_NON_PD, f"{why}: NON-CR/NON-PD")
 
 

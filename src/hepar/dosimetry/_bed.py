@@ -42,8 +42,10 @@ class Radiobiology:
 #: literature, and the ones the review of Cremonesi et al. (Front Oncol 2014;4:210, section on
 #: radiobiological models) reports for radioembolization; normal-liver α/β 2.5 Gy is also the
 #: value of Dawson et al. (Int J Radiat Oncol Biol Phys 2002;53:810). The tables of these papers
-#: could not be opened from here to quote a table and page: the numbers are the commonly cited
-#: ones, kept as parameters (:class:`Radiobiology`); a site states its own.
+#: could not be opened from here to quote a table and page, nor a published worked BED example
+#: to reproduce (issue 14; the tests check the formula against its analytic limits and
+#: hand-worked cases): the numbers are the commonly cited ones, kept as parameters
+#: (:class:`Radiobiology`); a site states its own.
 TUMOUR = Radiobiology(
     10.0, 1.5, "tumour; Strigari et al. J Nucl Med 2010;51:1377; Cremonesi et al. Front Oncol "
     "2014;4:210"

@@ -154,17 +154,22 @@ MEDIUM_ENERGY = CollimatorSpec(
     source="Siemens Symbia ME; SIMIND collimator database code SY-ME",
 )
 #: Siemens "medium energy low penetration": Siemens' product name of its ME collimator; the
-#: same geometry as :data:`MEDIUM_ENERGY` (SIMIND SY-ME; *verify* against the site's sheet).
+#: same geometry as :data:`MEDIUM_ENERGY` (SIMIND SY-ME). No Siemens datasheet with the MELP
+#: sensitivity and system resolution at 10 cm could be reached (issue 14), so the model of the
+#: ME collimators has no vendor check (the LEHR one has: tests/phantoms); a site replaces these
+#: dimensions with its own sheet's.
 MELP = CollimatorSpec(
     "MELP", hole_diameter_mm=2.94, septal_thickness_mm=1.14, hole_length_mm=40.64,
-    source="Siemens Symbia MELP (= SIMIND SY-ME geometry); verify against the vendor sheet",
+    source="Siemens Symbia MELP (= SIMIND SY-ME geometry); no vendor sheet reached",
 )
-#: GE medium-energy general-purpose collimator (Infinia / Discovery 670): 3.0 mm hexagonal
-#: holes, 1.05 mm septa, 58 mm long (GE collimator specification as used in 177Lu SPECT
-#: studies; *verify* against the site's sheet).
+#: GE medium-energy general-purpose collimator (Infinia / Discovery NM 670): 3.0 mm hexagonal
+#: holes, 1.05 mm septa, 58 mm long, the dimensions of the GE NM670 head model of OpenGATE
+#: (``opengate/contrib/spect/ge_discovery_nm670.py``, docstring of ``add_spect_head``: "megp:
+#: holes length 58 mm, diam 3 mm, septal thickness: 1.05 mm"). No GE datasheet with the MEGP
+#: sensitivity and resolution at 10 cm could be reached (issue 14).
 MEGP = CollimatorSpec(
     "MEGP", hole_diameter_mm=3.0, septal_thickness_mm=1.05, hole_length_mm=58.0,
-    source="GE MEGP collimator specification; verify against the vendor sheet",
+    source="GE MEGP; dimensions of OpenGATE's GE Discovery NM670 model; no vendor sheet reached",
 )
 #: Every collimator by name.
 COLLIMATORS: dict[str, CollimatorSpec] = {c.name: c for c in (LEHR, MEDIUM_ENERGY, MELP, MEGP)}
