@@ -7,7 +7,7 @@ import json
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from hepar.cli import main
 from hepar.clinical import evaluate_eligibility
@@ -19,6 +19,7 @@ from hepar.store import (
     Patient,
     Screening,
     Store,
+    current_revision,
     head_revision,
     upgrade,
     verify_audit,
@@ -77,3 +78,34 @@ def test_load_virtual_goes_through_the_audited_path(store_url, capsys):
         assert again["skipped"] == len(plan) and again["audit_rows"] == rows
     finally:
         store.dispose()
+
+
+def _has_chain_function(store: Store) -> bool:
+    if store.backend != "postgresql":
+        return False
+    with store.engine.connect() as connection:
+        return bool(connection.execute(text(
+            "SELECT count(*) FROM pg_proc WHERE proname = 'hepar_audit_chain_head' "
+            "AND pronamespace = current_schema()::regnamespace")).scalar())
+
+
+def test_migration_0005_downgrades_and_upgrades_again(store):
+    """0005 (the chain head in one round trip) goes down to 0002 and up again, and the audited
+    path works at the head afterwards."""
+    from alembic import command
+
+    from hepar.services.study_admin import initialise_study
+    from hepar.store._migrate import alembic_config
+
+    assert _has_chain_function(store) == (store.backend == "postgresql")
+    config = alembic_config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    assert current_revision(store.engine) == "0002"
+    assert not _has_chain_function(store)
+    assert upgrade(store.engine) == head_revision()
+    assert _has_chain_function(store) == (store.backend == "postgresql")
+    initialise_study(store, name="S", protocol="registry", data_manager="dm", full_name="dm")
+    with store.read() as session:
+        assert verify_audit(session).ok

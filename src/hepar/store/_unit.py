@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ._audit import Actor, install_audit
+from ._audit import Actor, hold_chain, install_audit
 from ._engine import _WRITE, database_url, make_engine
 from ._errors import ConflictError, PermissionDeniedError, StoreError
 from ._models import User
@@ -91,7 +91,8 @@ class Store:
         session = self._sessions()
         session.connection(execution_options={_WRITE: True})
         try:
-            session.info["actor"] = user if isinstance(user, Actor) else self.actor(session, user)
+            session.info["actor"] = user if isinstance(user, Actor) else \
+                self._writer(session, user)
             session.info["reason"] = reason
             session.info["importing"] = importing
             yield session
@@ -114,6 +115,19 @@ class Store:
             raise
         finally:
             session.close()
+
+    @staticmethod
+    def _writer(session: Session, username: str) -> Actor:
+        """The :class:`Actor` of ``username``, read in the round trip that takes the audit chain.
+
+        A write transaction holds the chain from its start (not from its first flush): one
+        round trip less per write, at the price of holding it during the use case's reads too.
+        """
+        user = hold_chain(session, username)
+        if user.username is None or not user.active or user.deleted_at is not None:
+            raise PermissionDeniedError(field="user", value=username,
+                                        expected="a registered, active user of this study")
+        return Actor(user.username, Role(user.role), user.site_id)
 
     def _conflict(self, touched: list[tuple[Any, int, int]]) -> ConflictError:
         with self.read() as session:
