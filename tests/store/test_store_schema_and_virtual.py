@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
@@ -19,6 +20,7 @@ from hepar.store import (
     Patient,
     Screening,
     Store,
+    StoreError,
     current_revision,
     head_revision,
     upgrade,
@@ -38,9 +40,8 @@ def test_cli_upgrade_creates_the_database(store_url, capsys):
     assert f"schema at revision {head_revision()}" in capsys.readouterr().out
 
 
-def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'none.db'}"
-    assert main(["audit", "verify", "--database", url]) == 2
+def test_commands_on_a_database_without_schema_say_what_to_do(store_url, capsys):
+    assert main(["audit", "verify", "--database", store_url]) == 2
     assert "expected a study database (create it: hepar db upgrade)" in capsys.readouterr().err
 
 
@@ -104,6 +105,11 @@ def test_migration_0005_downgrades_and_upgrades_again(store):
         command.downgrade(config, "0002")
     assert current_revision(store.engine) == "0002"
     assert not _has_chain_function(store)
+    if store.backend == "postgresql":  # a write needs the function: says to upgrade
+        with pytest.raises(StoreError, match=r"expected a schema at the newest revision "
+                                             r"\(hepar db upgrade\)"):
+            initialise_study(store, name="S", protocol="registry", data_manager="dm",
+                             full_name="dm")
     assert upgrade(store.engine) == head_revision()
     assert _has_chain_function(store) == (store.backend == "postgresql")
     initialise_study(store, name="S", protocol="registry", data_manager="dm", full_name="dm")

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, event, insert, inspect, text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from ._codec import digest_text, to_text
@@ -116,8 +117,12 @@ def hold_chain(session: Session, username: str | None = None) -> Any:
     """
     statement = _HOLD["postgresql" if session.get_bind().dialect.name == "postgresql"
                       else "sqlite"]
-    with session.no_autoflush:
-        row = session.execute(statement, {"username": username}).one()
+    try:
+        with session.no_autoflush:
+            row = session.execute(statement, {"username": username}).one()
+    except ProgrammingError:  # PostgreSQL without migration 0005's function
+        raise StoreError(field="database schema", value="older than this hepar",
+                         expected="a schema at the newest revision (hepar db upgrade)") from None
     session.info["chain_head"] = (row.seq, row.hash) if row.seq is not None else (0, GENESIS_HASH)
     session.info["study_locked"] = bool(row.study_locked)
     return row
