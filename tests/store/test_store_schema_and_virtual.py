@@ -8,7 +8,7 @@ import json
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from hepar.cli import main
 from hepar.clinical import evaluate_eligibility
@@ -91,8 +91,8 @@ def _has_chain_function(store: Store) -> bool:
 
 
 def test_migration_0005_downgrades_and_upgrades_again(store):
-    """0005 (the chain head in one round trip) goes down to 0002 and up again, and the audited
-    path works at the head afterwards."""
+    """0005 (the chain head in one round trip, the digests' secret) goes down to 0002 and up
+    again, and the audited path works at the head afterwards."""
     from alembic import command
 
     from hepar.services.study_admin import initialise_study
@@ -105,6 +105,7 @@ def test_migration_0005_downgrades_and_upgrades_again(store):
         command.downgrade(config, "0002")
     assert current_revision(store.engine) == "0002"
     assert not _has_chain_function(store)
+    assert "audit_secret" not in inspect(store.engine).get_table_names()
     if store.backend == "postgresql":  # a write needs the function: says to upgrade
         with pytest.raises(StoreError, match=r"expected a schema at the newest revision "
                                              r"\(hepar db upgrade\)"):
@@ -112,6 +113,8 @@ def test_migration_0005_downgrades_and_upgrades_again(store):
                              full_name="dm")
     assert upgrade(store.engine) == head_revision()
     assert _has_chain_function(store) == (store.backend == "postgresql")
+    with store.engine.connect() as connection:  # a new 256-bit key
+        assert len(connection.execute(text("SELECT key_hex FROM audit_secret")).scalar_one()) == 64
     initialise_study(store, name="S", protocol="registry", data_manager="dm", full_name="dm")
     with store.read() as session:
         assert verify_audit(session).ok

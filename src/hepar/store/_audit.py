@@ -15,7 +15,9 @@ Installed as SQLAlchemy session events, so that no write through the ORM escapes
 
   so that changing, inserting or removing any row breaks the chain from that row on
   (:func:`hepar.store.verify_audit` recomputes it). Values are the canonical text of
-  :mod:`._codec`; those of the key tables are kept as SHA-256 digests only.
+  :mod:`._codec`; those of the key tables are kept as HMAC-SHA256 digests only, under the
+  database's secret key (:class:`AuditSecret`), so that an exported audit trail cannot be
+  reversed by trying every birth date or hospital number.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, event, insert, inspect, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from ._codec import digest_text, to_text
@@ -41,7 +43,8 @@ from ._errors import (
 from ._models import AUDITED_MODELS, Audited, AuditEntry, Study
 from ._roles import KEY_TABLES, WRITERS, Role
 
-__all__ = ["CHAIN_LOCK_KEY", "GENESIS_HASH", "Actor", "chain_hash", "hold_chain", "install_audit"]
+__all__ = ["CHAIN_LOCK_KEY", "GENESIS_HASH", "Actor", "audit_key", "chain_hash", "hold_chain",
+           "install_audit"]
 
 GENESIS_HASH = "0" * 64
 #: Any fixed 64-bit key: the PostgreSQL advisory lock that serialises appends to the chain.
@@ -98,6 +101,7 @@ _HOLD = {
         "(SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash, "
         f"{_USER} FROM (SELECT 1) AS h LEFT JOIN users AS u ON u.username = :username"),
 }
+_SECRET = text("SELECT key_hex FROM audit_secret WHERE id = 1")
 _INSERT_AUDIT = insert(cast("Table", AuditEntry.__table__))
 
 
@@ -126,6 +130,23 @@ def hold_chain(session: Session, username: str | None = None) -> Any:
     session.info["chain_head"] = (row.seq, row.hash) if row.seq is not None else (0, GENESIS_HASH)
     session.info["study_locked"] = bool(row.study_locked)
     return row
+
+
+def audit_key(session: Session) -> bytes:
+    """The database's secret key of the key tables' digests (:class:`AuditSecret`), read once
+    per transaction (only transactions that write a key table need it)."""
+    key = session.info.get("audit_key")
+    if key is None:
+        try:
+            with session.no_autoflush:
+                key_hex = session.execute(_SECRET).scalar()
+        except (OperationalError, ProgrammingError):  # no such table: a schema before 0005
+            key_hex = None
+        if key_hex is None:
+            raise StoreError(field="database schema", value="without audit_secret",
+                             expected="a schema at the newest revision (hepar db upgrade)")
+        key = session.info["audit_key"] = bytes.fromhex(key_hex)
+    return key
 
 
 def _lock_and_read_head(session: Session, dirty: list[Audited]) -> None:
@@ -212,7 +233,8 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         for field, old, value in _changes(session, obj, inserted):
             old_text, new_text = to_text(old), to_text(value)
             if keyed:
-                old_text, new_text = digest_text(old_text), digest_text(new_text)
+                key = audit_key(session)
+                old_text, new_text = digest_text(old_text, key), digest_text(new_text, key)
             action = "insert" if inserted else (
                 "delete" if field == "deleted_at" and value is not None else "update")
             rows.append({"at": at, "actor": actor.username, "role": actor.role.value,
@@ -244,6 +266,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 def _after_end(session: Session, *args: Any) -> None:
     session.info.pop("chain_head", None)
     session.info.pop("study_locked", None)
+    session.info.pop("audit_key", None)
 
 
 def install_audit(session_class: Any) -> None:
