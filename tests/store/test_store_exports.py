@@ -149,3 +149,27 @@ def test_cli_export_and_import(filled, tmp_path, capsys, other_store_url):
                  "--database", target]) == 0
     assert main(["audit", "verify", "--database", target]) == 0
     assert "audit trail verifies" in capsys.readouterr().out
+
+
+def test_store_errors_are_hepar_errors_and_the_cli_prints_one_line(filled, tmp_path, capsys):
+    """The store's errors are hepar.errors' (one hierarchy; hepar.store re-exports them), so the
+    CLI reports them as its one ``error:`` line with exit status 2, and nothing is written."""
+    import hepar.errors
+    import hepar.store
+    import hepar.store._errors
+
+    for name in ("StoreError", "ConflictError", "StudyLockedError", "PermissionDeniedError",
+                 "ReasonRequiredError", "AuditError"):
+        cls = getattr(hepar.errors, name)
+        assert getattr(hepar.store, name) is cls is getattr(hepar.store._errors, name)
+        assert issubclass(cls, hepar.errors.HeparError)
+    url = filled.store.url
+    assert main(["db", "export", "--format", "odm", "--out", str(tmp_path / "o"),
+                 "--database", url]) == 0
+    rows = len(_tables(filled.store)["audit_log"])
+    capsys.readouterr()
+    assert main(["db", "import", str(tmp_path / "o" / "study.odm.xml"), "--database", url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "expected an empty database" in err
+    assert len(_tables(filled.store)["audit_log"]) == rows  # nothing written
