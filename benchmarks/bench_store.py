@@ -20,9 +20,10 @@ import uuid
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.orm import sessionmaker
 
 from hepar.clinical import LabValue
@@ -79,6 +80,36 @@ def _rates(store: Store, reference: Store) -> tuple[float, float, float]:
             spent[index] += time.perf_counter() - start
     n = ROUNDS * (WRITES // ROUNDS)
     return n / spent[0], n / spent[1], n / spent[2]
+
+
+def _statements(store: Store, reference: Store) -> str:
+    """SQL statements sent per write (round trips, but for BEGIN, COMMIT and the pool's ping,
+    which both paths send): the load-independent part of the audit's cost."""
+    counted: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        counted.append(statement)
+
+    plain_sessions = sessionmaker(reference.engine)
+    out = []
+    for name, engine, write in [
+        ("audited", store.engine, lambda: record_labs(store, "nurse", study_id="P1", labs=[LAB])),
+        ("plain ORM", reference.engine, lambda: _orm_insert(plain_sessions)),
+    ]:
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            counted.clear()
+            write()
+            out.append(f"{name} {len([s for s in counted if not s.startswith('BEGIN')])}")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return "statements per write: " + ", ".join(out)
+
+
+def _orm_insert(plain_sessions: sessionmaker[Any]) -> None:
+    with plain_sessions.begin() as session:
+        session.add(Lab(patient_id=1, analyte="alt", value=31.0, unit="U/L", uln=45.0,
+                        sampled_on=date(2026, 1, 6)))
 
 
 def _concurrency(store: Store) -> str:
@@ -148,6 +179,7 @@ def main() -> None:
                 print(f"{name}: audited use case {audited:.0f} writes/s; plain ORM insert "
                       f"{orm:.0f}/s; plain Core insert {core:.0f}/s ({WRITES} single-row "
                       f"transactions each)")
+                print(f"{name}: {_statements(store, reference)}")
                 print(f"{name}: {_concurrency(store)}")
             finally:
                 store.dispose()

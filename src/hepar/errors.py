@@ -15,12 +15,18 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AuditError",
+    "ConflictError",
     "DicomFormatError",
     "FileFormatError",
     "GeometryError",
     "HeparError",
     "HeparWarning",
     "InvalidValueError",
+    "PermissionDeniedError",
+    "ReasonRequiredError",
+    "StoreError",
+    "StudyLockedError",
     "UnitMismatchError",
     "UnknownNuclideError",
 ]
@@ -104,6 +110,33 @@ class FileFormatError(HeparError, OSError):
 
 class DicomFormatError(FileFormatError):
     """A DICOM file or series that is missing, inconsistent or not DICOM at all."""
+
+
+class StoreError(HeparError):
+    """A write (or read) that the study database (:mod:`hepar.store`) refuses."""
+
+
+class ConflictError(StoreError):
+    """A stale write: the record was changed by someone else since it was read.
+
+    ``value`` is the version the writer had read; the message names the newer version.
+    """
+
+
+class StudyLockedError(StoreError):
+    """A write to a locked study."""
+
+
+class PermissionDeniedError(StoreError, PermissionError):
+    """The user's role (or site) does not allow this read or write."""
+
+
+class ReasonRequiredError(StoreError, InvalidValueError):
+    """A change to a saved record was attempted without a reason."""
+
+
+class AuditError(StoreError):
+    """The audit trail cannot be written or an import does not reproduce it."""
 
 
 class HeparWarning(UserWarning):

@@ -1,4 +1,5 @@
-"""Fixtures of the store tests: every test runs on SQLite (a file) and on PostgreSQL.
+"""Fixtures of the store tests: every test runs on SQLite (a file) and on PostgreSQL (enforced at
+collection).
 
 PostgreSQL comes from ``HEPAR_TEST_POSTGRESQL_URL`` (``make test`` sets it through
 ``tests/store/pg_server.sh``, installing and starting a local server when needed). Each test gets
@@ -11,8 +12,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -32,11 +35,25 @@ def pytest_report_header(config: pytest.Config) -> str:
             else f"store tests on PostgreSQL SKIPPED: {_PG_SKIP}")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """The URL of an empty database on each back-end."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'study.db'}"
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every store test runs on both back-ends: one that does not use ``store_url`` (directly or
+    through ``store``/``study``) is a usage error, not a silently SQLite-only test."""
+    here = Path(__file__).parent
+    single = [item.nodeid for item in items
+              if here in Path(str(item.path)).parents
+              and "store_url" not in getattr(item, "fixturenames", ())]
+    if single:
+        raise pytest.UsageError(f"store tests that do not run on SQLite and PostgreSQL (use the "
+                                f"store_url, store or study fixture): {', '.join(single)}")
+
+
+@contextmanager
+def empty_database(backend: str, folder: Path, name: str = "study") -> Iterator[str]:
+    """The URL of a new, empty database on ``backend`` (SQLite: a file in ``folder``;
+    PostgreSQL: a schema of its own, dropped afterwards); skips the test, saying why, when the
+    back-end is not available."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.db'}"
         return
     if not _PG_URL:
         pytest.skip(f"PostgreSQL: {_PG_SKIP}")
@@ -50,6 +67,25 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def backend_of(url: str) -> str:
+    """``"sqlite"`` or ``"postgresql"``."""
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (no schema) on each back-end."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def other_store_url(store_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty database (no schema) on the back-end of ``store_url``."""
+    with empty_database(backend_of(store_url), tmp_path, "other") as url:
+        yield url
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def test_key_table_is_audited_as_digests_and_readable_only_by_clinic_roles(study
         key = session.scalars(select(PatientKey)).one()
         rows = list(session.scalars(select(AuditEntry).where(
             AuditEntry.table_name == "patient_keys")))
-    assert rows and all(r.new_value.startswith("sha256:") for r in rows)
+    assert rows and all(r.new_value.startswith("hmac-sha256:") for r in rows)
     assert all("mrn-HEPAR-001" not in (r.new_value or "") for r in rows)
     view = read_patient_key(study.store, "investigator", study_id="HEPAR-001")
     assert view.identifier == key.identifier == "mrn-HEPAR-001"

@@ -13,12 +13,13 @@ import time
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from hepar.clinical import LabValue
 from hepar.services.study_admin import update_record
 from hepar.services.study_records import record_labs
 from hepar.store import AuditEntry, ConflictError, Lab, verify_audit
+from hepar.store._audit import CHAIN_LOCK_KEY
 
 WRITERS = 8
 SECONDS = 3.0
@@ -78,3 +79,50 @@ def test_eight_writers_lose_no_update(study):
           f"{sum(conflicts.values())} conflicts reported ({conflicts[shared]} on the shared "
           f"record), 0 lost; audit chain of {report.rows} rows verifies")
     assert wins[shared] > 0 and all(wins[r] > 0 for r in own)
+
+
+#: hepar.store._audit.CHAIN_LOCK_KEY as pg_locks shows a bigint advisory key (high, low words)
+_KEY_WORDS = (CHAIN_LOCK_KEY >> 32, CHAIN_LOCK_KEY & 0xFFFFFFFF)
+
+
+def _chain_held(store, session=None) -> bool:
+    """Whether ``session`` holds the audit chain (PostgreSQL: the advisory lock, looked up for
+    its server process, as other test runs may share the server; SQLite: whether anyone holds
+    the file's write lock)."""
+    if store.backend == "postgresql":
+        if session is None:
+            return False
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with store.engine.connect() as connection:
+            return bool(connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = :pid AND classid = :high AND objid = :low"),
+                {"pid": pid, "high": _KEY_WORDS[0], "low": _KEY_WORDS[1]}).scalar())
+    import sqlite3
+
+    probe = sqlite3.connect(store.engine.url.database, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:  # database is locked
+        return True
+    finally:
+        probe.close()
+
+
+def test_a_write_holds_the_chain_from_its_start_or_from_its_first_flush(study):
+    study.patient("HEPAR-001")
+    assert not _chain_held(study.store)
+    with study.store.write("nurse") as session:
+        assert _chain_held(study.store, session)  # taken with the user, in one round trip
+    assert not _chain_held(study.store)
+    with study.store.write("nurse", chain_at_start=False) as session:
+        # PostgreSQL: not yet (other writers go on); SQLite: BEGIN IMMEDIATE holds the file
+        assert _chain_held(study.store, session) == (study.store.backend == "sqlite")
+        session.add(Lab(patient_id=1, analyte="alt", value=1.0, unit="U/L"))
+        session.flush()
+        assert _chain_held(study.store, session)
+    assert not _chain_held(study.store)
+    with study.store.read() as session:
+        assert verify_audit(session).ok

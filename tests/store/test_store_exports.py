@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hepar.cli import main
 from hepar.clinical import AdverseEvent, LabValue, QuestionnaireAnswers
@@ -97,12 +97,9 @@ def test_odm_has_the_1_3_2_structure_and_audit_records(filled, tmp_path):
     assert "mrn-HEPAR" not in (tmp_path / "odm" / "study.odm.xml").read_text()
 
 
-def test_odm_round_trip_reproduces_data_and_audit_trail(filled, tmp_path, store_url):
+def test_odm_round_trip_reproduces_data_and_audit_trail(filled, tmp_path, other_store_url):
     export_study(filled.store, tmp_path / "a", format="odm")
-    copy = Store(store_url.replace("study.db", "copy.db")) if "sqlite" in store_url else None
-    if copy is None:  # PostgreSQL: a second schema of the same database
-        pytest.importorskip("psycopg")
-        copy = _pg_copy(store_url)
+    copy = Store(other_store_url)  # an empty database on the same back-end
     try:
         counts = import_study(copy, tmp_path / "a" / "study.odm.xml")
         assert counts["audit_log"] == len(_tables(filled.store)["audit_log"])
@@ -115,8 +112,6 @@ def test_odm_round_trip_reproduces_data_and_audit_trail(filled, tmp_path, store_
             import_study(copy, tmp_path / "a" / "study.odm.xml")
     finally:
         copy.dispose()
-        if copy.backend == "postgresql":
-            _drop_schema(copy.url)
 
 
 def _stable(folder) -> list[str]:
@@ -125,44 +120,22 @@ def _stable(folder) -> list[str]:
             if "CreationDateTime" not in line and "EffectiveDate" not in line]
 
 
-def _pg_copy(store_url: str) -> Store:
-    import uuid
-    from urllib.parse import quote
-
-    from sqlalchemy import create_engine, text
-
-    base = store_url.split("?")[0]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    return Store(f"{base}?options={quote(f'-csearch_path={schema}')}")
-
-
-def _drop_schema(url: str) -> None:
-    from urllib.parse import unquote
-
-    from sqlalchemy import create_engine, text
-
-    schema = unquote(url.split("search_path%3D")[-1]).split("=")[-1]
-    admin = create_engine(url.split("?")[0], isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
-
-
-def test_edited_odm_file_is_refused(filled, tmp_path):
+def test_edited_odm_file_is_refused(filled, tmp_path, other_store_url):
     export_study(filled.store, tmp_path / "a", format="odm")
     path = tmp_path / "a" / "study.odm.xml"
     path.write_text(path.read_text().replace('New="9.5"', 'New="5.9"'))
-    target = Store(f"sqlite:///{tmp_path / 'empty.db'}")
-    upgrade(target.engine)
-    with pytest.raises(AuditError, match="unbroken audit chain"):
-        import_study(target, path)
+    target = Store(other_store_url)
+    try:
+        upgrade(target.engine)
+        with pytest.raises(AuditError, match="unbroken audit chain"):
+            import_study(target, path)
+        with target.read() as session:  # nothing was written
+            assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    finally:
+        target.dispose()
 
 
-def test_cli_export_and_import(filled, tmp_path, capsys):
+def test_cli_export_and_import(filled, tmp_path, capsys, other_store_url):
     url = filled.store.url
     assert main(["db", "export", "--format", "odm", "--out", str(tmp_path / "o"),
                  "--database", url]) == 0
@@ -171,8 +144,32 @@ def test_cli_export_and_import(filled, tmp_path, capsys):
     assert main(["db", "export", "--format", "csv", "--out", str(tmp_path / "c"),
                  "--database", url]) == 2
     assert "expected a folder that does not exist yet or is empty" in capsys.readouterr().err
-    target = f"sqlite:///{tmp_path / 'new.db'}"
+    target = other_store_url  # an empty database on the same back-end
     assert main(["db", "import", str(tmp_path / "o" / "study.odm.xml"),
                  "--database", target]) == 0
     assert main(["audit", "verify", "--database", target]) == 0
     assert "audit trail verifies" in capsys.readouterr().out
+
+
+def test_store_errors_are_hepar_errors_and_the_cli_prints_one_line(filled, tmp_path, capsys):
+    """The store's errors are hepar.errors' (one hierarchy; hepar.store re-exports them), so the
+    CLI reports them as its one ``error:`` line with exit status 2, and nothing is written."""
+    import hepar.errors
+    import hepar.store
+    import hepar.store._errors
+
+    for name in ("StoreError", "ConflictError", "StudyLockedError", "PermissionDeniedError",
+                 "ReasonRequiredError", "AuditError"):
+        cls = getattr(hepar.errors, name)
+        assert getattr(hepar.store, name) is cls is getattr(hepar.store._errors, name)
+        assert issubclass(cls, hepar.errors.HeparError)
+    url = filled.store.url
+    assert main(["db", "export", "--format", "odm", "--out", str(tmp_path / "o"),
+                 "--database", url]) == 0
+    rows = len(_tables(filled.store)["audit_log"])
+    capsys.readouterr()
+    assert main(["db", "import", str(tmp_path / "o" / "study.odm.xml"), "--database", url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "expected an empty database" in err
+    assert len(_tables(filled.store)["audit_log"]) == rows  # nothing written

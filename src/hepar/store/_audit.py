@@ -4,9 +4,10 @@ Installed as SQLAlchemy session events, so that no write through the ORM escapes
 
 * ``before_flush`` refuses a write without a user, by a role that may not write the table, without
   a reason when a saved record changes, to a locked study, and every hard delete (clinical data is
-  soft-deleted: ``deleted_at`` is set, with a reason); on PostgreSQL it takes the chain's advisory
-  lock before the transaction's first write.
-* ``after_flush`` writes one audit row per changed field, in one multi-row insert, chained:
+  soft-deleted: ``deleted_at`` is set, with a reason). Before the transaction's first write it
+  takes the chain (PostgreSQL: an advisory lock) and reads the chain head and the study lock in
+  the same round trip.
+* ``after_flush`` writes one audit row per changed field, in one executemany, chained:
 
   .. math:: h_n = \\mathrm{SHA256}(\\mathrm{json}(n, t_n, \\text{who}, \\text{role}, \\text{table},
             \\text{record}, \\text{version}, \\text{field}, \\text{action}, \\text{old},
@@ -14,7 +15,9 @@ Installed as SQLAlchemy session events, so that no write through the ORM escapes
 
   so that changing, inserting or removing any row breaks the chain from that row on
   (:func:`hepar.store.verify_audit` recomputes it). Values are the canonical text of
-  :mod:`._codec`; those of the key tables are kept as SHA-256 digests only.
+  :mod:`._codec`; those of the key tables are kept as HMAC-SHA256 digests only, under the
+  database's secret key (:class:`AuditSecret`), so that an exported audit trail cannot be
+  reversed by trying every birth date or hospital number.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import Table, event, insert, inspect, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from ._codec import digest_text, to_text
@@ -39,11 +43,13 @@ from ._errors import (
 from ._models import AUDITED_MODELS, Audited, AuditEntry, Study
 from ._roles import KEY_TABLES, WRITERS, Role
 
-__all__ = ["GENESIS_HASH", "Actor", "chain_hash", "install_audit"]
+__all__ = ["CHAIN_LOCK_KEY", "GENESIS_HASH", "Actor", "audit_key", "chain_hash", "hold_chain",
+           "install_audit"]
 
 GENESIS_HASH = "0" * 64
 #: Any fixed 64-bit key: the PostgreSQL advisory lock that serialises appends to the chain.
-_CHAIN_LOCK_KEY = 0x48455041520001
+#: (Quoted by migration 0005's ``hepar_audit_chain_head()``, which takes it.)
+CHAIN_LOCK_KEY = 0x48455041520001
 _SKIP = frozenset({"id", "version"})
 
 
@@ -78,25 +84,76 @@ def _actor(session: Session) -> Actor:
     return actor
 
 
+#: Take the chain, then read the study lock, the chain head and (optionally) the writing user.
+#: PostgreSQL: migration 0005's function takes the advisory lock and reads with a snapshot taken
+#: after it was granted (one round trip). SQLite: ``BEGIN IMMEDIATE`` (:mod:`._engine`) has held
+#: the file's write lock since the transaction began.
+_USER = ("u.username AS username, u.role AS role, u.site_id AS site_id, u.active AS active, "
+         "u.deleted_at AS deleted_at")
+_HOLD = {
+    "postgresql": text(
+        "SELECT h.study_locked AS study_locked, h.chain_seq AS seq, h.chain_hash AS hash, "
+        f"{_USER} FROM hepar_audit_chain_head() AS h "
+        "LEFT JOIN users AS u ON u.username = :username"),
+    "sqlite": text(
+        "SELECT (SELECT locked FROM study ORDER BY id LIMIT 1) AS study_locked, "
+        "(SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS seq, "
+        "(SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash, "
+        f"{_USER} FROM (SELECT 1) AS h LEFT JOIN users AS u ON u.username = :username"),
+}
+_SECRET = text("SELECT key_hex FROM audit_secret WHERE id = 1")
+_INSERT_AUDIT = insert(cast("Table", AuditEntry.__table__))
+
+
+def hold_chain(session: Session, username: str | None = None) -> Any:
+    """Take the audit chain for the rest of ``session``'s transaction, in one round trip.
+
+    Reads the study lock and the chain head (kept in ``session.info`` until the transaction ends:
+    while the chain is held nobody else can append to it or lock the study, that being an
+    audited write too; this transaction's own changes to either are applied there by
+    :func:`_after_flush`) and the row of the user ``username``.
+
+    Returns
+    -------
+    sqlalchemy.Row
+        ``username``, ``role``, ``site_id``, ``active``, ``deleted_at`` of the user (all None
+        when there is no such user).
+    """
+    statement = _HOLD["postgresql" if session.get_bind().dialect.name == "postgresql"
+                      else "sqlite"]
+    try:
+        with session.no_autoflush:
+            row = session.execute(statement, {"username": username}).one()
+    except ProgrammingError:  # PostgreSQL without migration 0005's function
+        raise StoreError(field="database schema", value="older than this hepar",
+                         expected="a schema at the newest revision (hepar db upgrade)") from None
+    session.info["chain_head"] = (row.seq, row.hash) if row.seq is not None else (0, GENESIS_HASH)
+    session.info["study_locked"] = bool(row.study_locked)
+    return row
+
+
+def audit_key(session: Session) -> bytes:
+    """The database's secret key of the key tables' digests (:class:`AuditSecret`), read once
+    per transaction (only transactions that write a key table need it)."""
+    key = session.info.get("audit_key")
+    if key is None:
+        try:
+            with session.no_autoflush:
+                key_hex = session.execute(_SECRET).scalar()
+        except (OperationalError, ProgrammingError):  # no such table: a schema before 0005
+            key_hex = None
+        if key_hex is None:
+            raise StoreError(field="database schema", value="without audit_secret",
+                             expected="a schema at the newest revision (hepar db upgrade)")
+        key = session.info["audit_key"] = bytes.fromhex(key_hex)
+    return key
+
+
 def _lock_and_read_head(session: Session, dirty: list[Audited]) -> None:
-    """Take the chain (PostgreSQL: advisory lock; SQLite: BEGIN IMMEDIATE holds it already),
-    then read the study lock and the chain head in one statement; refuse a write to a locked
-    study. The head is kept in ``session.info`` until the transaction ends (nobody else can
-    append while the chain is held)."""
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get("chain_locked"):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-        session.info["chain_locked"] = True
-    last = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1).subquery()
-    with session.no_autoflush:
-        row = session.execute(select(
-            select(Study.locked).order_by(Study.id).limit(1).scalar_subquery(),
-            select(last.c.seq).scalar_subquery(),
-            select(last.c.hash).scalar_subquery(),
-        )).one()
-    locked, seq, head = row
+    """Hold the chain (if this transaction does not yet); refuse a write to a locked study."""
     if "chain_head" not in session.info:
-        session.info["chain_head"] = (seq, head) if seq is not None else (0, GENESIS_HASH)
-    if not locked:
+        hold_chain(session)
+    if not session.info["study_locked"]:
         return
     unlocking = (len(dirty) == 1 and isinstance(dirty[0], Study)
                  and not session.new and dirty[0].locked is False)
@@ -176,7 +233,8 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         for field, old, value in _changes(session, obj, inserted):
             old_text, new_text = to_text(old), to_text(value)
             if keyed:
-                old_text, new_text = digest_text(old_text), digest_text(new_text)
+                key = audit_key(session)
+                old_text, new_text = digest_text(old_text, key), digest_text(new_text, key)
             action = "insert" if inserted else (
                 "delete" if field == "deleted_at" and value is not None else "update")
             rows.append({"at": at, "actor": actor.username, "role": actor.role.value,
@@ -194,17 +252,21 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         row["seq"] = seq
         row["prev_hash"] = prev
         row["hash"] = prev = chain_hash(row, prev)
-    try:
-        session.execute(insert(AuditEntry), rows)
+    try:  # one executemany of plain Core rows (no ORM bulk machinery, no RETURNING)
+        session.connection().execute(_INSERT_AUDIT, rows)
     except Exception as error:  # the chain head moved under us: refuse rather than fork
         raise AuditError(field="audit_log", value=f"row {rows[0]['seq']}",
                          expected=f"the next row of the chain ({type(error).__name__})") from error
     session.info["chain_head"] = (seq, prev)
+    for row in rows:  # this transaction's own lock or unlock of the study
+        if row["table_name"] == "study" and row["field"] == "locked":
+            session.info["study_locked"] = row["new_value"] == to_text(True)
 
 
 def _after_end(session: Session, *args: Any) -> None:
-    session.info.pop("chain_locked", None)
     session.info.pop("chain_head", None)
+    session.info.pop("study_locked", None)
+    session.info.pop("audit_key", None)
 
 
 def install_audit(session_class: Any) -> None:

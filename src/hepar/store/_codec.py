@@ -8,6 +8,7 @@ replay of the audit trail can be compared with the tables character for characte
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -126,6 +127,15 @@ def from_text(column: Column[Any], text: str | None) -> Any:
     return None if text is None else python_value(column, text, field=column.name)
 
 
-def digest_text(text: str | None) -> str | None:
-    """What the audit trail keeps of an identifying value: its SHA-256, never the value."""
-    return None if text is None else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+def digest_text(text: str | None, key: bytes | None = None) -> str | None:
+    """What the audit trail keeps of an identifying value: a digest, never the value.
+
+    With the database's secret ``key`` (:class:`hepar.store.AuditSecret`): its HMAC-SHA256,
+    ``hmac-sha256:<hex>``, which nobody without the key can reverse by trying candidates; without
+    (rows written before migration 0005): its plain SHA-256, ``sha256:<hex>``.
+    """
+    if text is None:
+        return None
+    if key is None:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return "hmac-sha256:" + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()

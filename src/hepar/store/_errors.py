@@ -1,13 +1,20 @@
-"""Errors of the study database, all rooted at :class:`hepar.errors.HeparError`.
+"""Errors of the study database: defined in :mod:`hepar.errors` (the one hierarchy), re-exported
+here and by :mod:`hepar.store` so that ``from hepar.store import ConflictError`` keeps working.
 
 Each names the field, the value and what was expected, so that the CLI prints one line and the API
-answers with the same text. (They sit beside the store until the lead folds them into
-``hepar.errors``; their names are re-exported by :mod:`hepar.store`.)
+answers with the same text.
 """
 
 from __future__ import annotations
 
-from hepar.errors import HeparError, InvalidValueError
+from hepar.errors import (
+    AuditError,
+    ConflictError,
+    PermissionDeniedError,
+    ReasonRequiredError,
+    StoreError,
+    StudyLockedError,
+)
 
 __all__ = [
     "AuditError",
@@ -17,30 +24,3 @@ __all__ = [
     "StoreError",
     "StudyLockedError",
 ]
-
-
-class StoreError(HeparError):
-    """A write that the study database refuses."""
-
-
-class ConflictError(StoreError):
-    """A stale write: the record was changed by someone else since it was read.
-
-    ``value`` is the version the writer had read; the message names the newer version.
-    """
-
-
-class StudyLockedError(StoreError):
-    """A write to a locked study."""
-
-
-class PermissionDeniedError(StoreError, PermissionError):
-    """The user's role (or site) does not allow this read or write."""
-
-
-class ReasonRequiredError(StoreError, InvalidValueError):
-    """A change to a saved record was attempted without a reason."""
-
-
-class AuditError(StoreError):
-    """The audit trail cannot be written or an import does not reproduce it."""

@@ -23,6 +23,7 @@ __all__ = [
     "AdverseEventRow",
     "Attestation",
     "AuditEntry",
+    "AuditSecret",
     "Audited",
     "Base",
     "Consent",
@@ -397,6 +398,20 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSecret(Base):
+    """The database's secret key of the identifying values' digests in the audit trail.
+
+    The audit trail keeps a value of a key table (:data:`hepar.store.KEY_TABLES`) as
+    ``hmac-sha256:<HMAC-SHA256(key, value)>``: a plain SHA-256 of a birth date, a date shift or
+    a hospital number is reversed by trying every candidate, and the audit trail is exported.
+    One row, written by migration 0005; never audited, never exported.
+    """
+
+    __tablename__ = "audit_secret"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key_hex: Mapped[str] = mapped_column(String(64))
 
 
 #: Every audited model by table name, in an order where a row's parents come first.

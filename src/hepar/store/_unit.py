@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ._audit import Actor, install_audit
+from ._audit import Actor, hold_chain, install_audit
 from ._engine import _WRITE, database_url, make_engine
 from ._errors import ConflictError, PermissionDeniedError, StoreError
 from ._models import User
@@ -85,13 +85,25 @@ class Store:
         return Actor(user.username, Role(user.role), user.site_id)
 
     @contextmanager
-    def write(self, user: str | Actor, *, reason: str | None = None,
-              importing: bool = False) -> Iterator[Session]:
-        """One audited transaction as ``user`` (a user name, or an :class:`Actor`)."""
+    def write(self, user: str | Actor, *, reason: str | None = None, importing: bool = False,
+              chain_at_start: bool = True) -> Iterator[Session]:
+        """One audited transaction as ``user`` (a user name, or an :class:`Actor`).
+
+        The transaction holds the audit chain (writers append to it one at a time) from its
+        start, taken in the round trip that reads the user: one round trip less per write. A
+        use case that works long before its first write (pseudonymising a DICOM series) passes
+        ``chain_at_start=False`` so that the chain is taken at its first flush instead and other
+        writers do not wait meanwhile (PostgreSQL; on SQLite the transaction holds the file's
+        write lock from its start either way).
+        """
         session = self._sessions()
         session.connection(execution_options={_WRITE: True})
         try:
-            session.info["actor"] = user if isinstance(user, Actor) else self.actor(session, user)
+            if isinstance(user, Actor):
+                session.info["actor"] = user
+            else:
+                session.info["actor"] = (self._writer(session, user) if chain_at_start
+                                         else self.actor(session, user))
             session.info["reason"] = reason
             session.info["importing"] = importing
             yield session
@@ -114,6 +126,19 @@ class Store:
             raise
         finally:
             session.close()
+
+    @staticmethod
+    def _writer(session: Session, username: str) -> Actor:
+        """The :class:`Actor` of ``username``, read in the round trip that takes the audit chain.
+
+        A write transaction holds the chain from its start (not from its first flush): one
+        round trip less per write, at the price of holding it during the use case's reads too.
+        """
+        user = hold_chain(session, username)
+        if user.username is None or not user.active or user.deleted_at is not None:
+            raise PermissionDeniedError(field="user", value=username,
+                                        expected="a registered, active user of this study")
+        return Actor(user.username, Role(user.role), user.site_id)
 
     def _conflict(self, touched: list[tuple[Any, int, int]]) -> ConflictError:
         with self.read() as session:

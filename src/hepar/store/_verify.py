@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from ._audit import GENESIS_HASH, chain_hash
 from ._codec import digest_text, to_text
-from ._models import AUDITED_MODELS, AuditEntry
+from ._models import AUDITED_MODELS, AuditEntry, AuditSecret
 from ._roles import KEY_TABLES
 
 __all__ = ["AuditReport", "ReplayedRecord", "audit_rows", "replay", "verify_audit"]
@@ -91,6 +92,16 @@ def _check_chain(rows: Iterable[dict[str, Any]], report: AuditReport, keep: list
         prev = row["hash"]
 
 
+def _key(session: Session) -> bytes | None:
+    """The secret key of the key tables' digests (None: a schema without one)."""
+    try:
+        key_hex = session.execute(select(AuditSecret.key_hex)).scalar()
+    except (OperationalError, ProgrammingError):  # a schema before 0005 (PostgreSQL: aborts)
+        session.rollback()
+        return None
+    return None if key_hex is None else bytes.fromhex(key_hex)
+
+
 def verify_audit(session: Session) -> AuditReport:
     """Recompute the audit chain and compare its replay with the tables.
 
@@ -101,6 +112,7 @@ def verify_audit(session: Session) -> AuditReport:
         broken audit row, or of the audit row that a tampered data row contradicts); ``record``
         (``table#id.field``) and ``problem`` (one sentence).
     """
+    key = _key(session)  # first: a failed read aborts a PostgreSQL transaction
     report = AuditReport(ok=False, rows=0)
     rows: list[dict[str, Any]] = []
     _check_chain(audit_rows(session), report, rows)
@@ -126,8 +138,9 @@ def verify_audit(session: Session) -> AuditReport:
                                           f"trail {expected.version}")
                         return report
                     continue
-                if table in KEY_TABLES:
-                    actual = digest_text(actual)
+                if table in KEY_TABLES:  # the digest of the kind the audit row holds
+                    said = expected.fields.get(column.key) or ""
+                    actual = digest_text(actual, key if said.startswith("hmac-") else None)
                 if actual != expected.fields.get(column.key):
                     report.first_broken_row = expected.last_row.get(column.key)
                     report.record = f"{where}.{column.key}"
