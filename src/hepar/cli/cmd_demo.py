@@ -4,19 +4,21 @@ enrolled patients on the per-patient pipeline, with progress bars."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from hepar.cli._output import echo_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _print_summary(console: Console, summary: dict[str, Any], out: Path) -> None:
     patient, plan, dose = summary["patient"], summary["plan"], summary["dose"]
     truth, follow = summary["truth_comparison"], summary["follow_up"]
+    from rich.table import Table
+
     table = Table(title=f"HEPAR PLUS demo study: {patient['id']} ({patient['preset']})",
                   show_header=False)
     table.add_column("step", style="bold")
@@ -76,6 +78,9 @@ def _run_study(out: Path, *, patients: int, seed: int, preset_name: str, workers
                                 expected="a whole number of worker processes, at least 1")
     if overwrite and out.exists() and (out / STUDY_MARKER).exists():
         shutil.rmtree(out)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
             "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
@@ -134,6 +139,9 @@ def register(app: typer.Typer) -> None:
                        workers=workers, overwrite=overwrite, as_json=as_json)
             return
         check_output_folder(out, overwrite=overwrite)
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
