@@ -54,11 +54,13 @@ def register(app: typer.Typer) -> None:
         """Register a user with a password (argon2id); the first one creates the study."""
         from dataclasses import asdict
 
+        from hepar.cli._database import open_store
         from hepar.services.web_users import add_web_user
-        from hepar.store import Store
 
-        new = add_web_user(Store(), username=username, full_name=full_name, role=role,
-                           site_code=site, by=by, password=_password(password_file))
+        password = _password(password_file)
+        with open_store(None, write=True, option=None) as store:
+            new = add_web_user(store, username=username, full_name=full_name, role=role,
+                               site_code=site, by=by, password=password)
         if as_json:
             echo_json(asdict(new))
         else:
