@@ -15,6 +15,7 @@ SQLAlchemy is imported inside the functions (``hepar --version`` stays fast).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,12 +66,33 @@ def _check_file(path: Path, *, write: bool, field: str, given: str) -> None:
             raise InvalidValueError(field=field, value=given,
                                     expected=f"a SQLite database file ({path} is not one)")
         if not write:
+            _check_schema_present(path, field, given)
             return
     elif not write:
         raise InvalidValueError(field=field, value=given,
                                 expected="an existing study database (create it: hepar db "
                                 "upgrade or hepar user add)")
     check_output_file(path, overwrite=True, option=field)  # a real write beside it
+
+
+def _check_schema_present(path: Path, field: str, given: str) -> None:
+    """A reading command needs the study schema; checked read-only, because the engine's first
+    connection switches a SQLite file to WAL mode (a write)."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro",
+                                                uri=True)) as connection:
+            found = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                       "AND name = 'alembic_version'").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise InvalidValueError(field=field, value=given,
+                                expected=f"a SQLite database that can be read ({error})"
+                                ) from None
+    if not found:
+        raise InvalidValueError(field=field, value=given,
+                                expected="a study database (this SQLite file has no study "
+                                "schema; create one: hepar db upgrade)")
 
 
 @contextmanager
