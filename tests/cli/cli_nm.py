@@ -21,8 +21,8 @@ def nm_files(tmp_path_factory) -> dict:
     """``source`` (NM STATIC), ``camera`` (camera.json), ``projections`` and ``ct`` of the
     scout scan of a tiny virtual patient, ``other_ct`` (the treatment session's CT)."""
     from hepar.io import write_nm_static
-    from hepar.physics import decay_factor, nuclide
     from hepar.phantoms import simulate_calibration_acquisition
+    from hepar.physics import decay_factor, nuclide
     from hepar.services.phantom_patient import write_virtual_patient
 
     root = tmp_path_factory.mktemp("nm_files")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from bad_input import check_bad_input, snapshot
 from cli_images import truncated
-from cli_nm import REFERENCE, SOURCE_MBQ, nm_files  # noqa: F401  (the session fixture)
+from cli_nm import REFERENCE, SOURCE_MBQ
 
 
 def _cases(files, tmp_path):
