@@ -132,3 +132,26 @@ def test_pseudo_file_systems_are_refused(target):
 
     with pytest.raises(InvalidValueError, match="regular file system"):
         check_output_folder(target)
+
+
+def test_keep_previous_puts_the_earlier_folder_back_on_keyboard_interrupt(tmp_path):
+    from hepar.io import keep_previous_until_done
+
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "earlier.txt").write_text("earlier", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), keep_previous_until_done(out) as target:
+        assert not target.exists()  # aside while the new one is written
+        target.mkdir()
+        (target / "half.txt").write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+    assert [p.name for p in tmp_path.iterdir()] == ["study"]
+    assert [p.name for p in out.iterdir()] == ["earlier.txt"]
+
+
+def test_output_check_tries_a_real_write(tmp_path):
+    # root passes every permission test (os.access), yet cannot create a name longer than the
+    # file system allows: the check creates and removes what the writer will create
+    with pytest.raises(Exception, match="File name too long"):
+        check_output_folder(tmp_path / ("x" * 250))
+    assert list(tmp_path.iterdir()) == []
