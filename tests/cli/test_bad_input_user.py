@@ -5,7 +5,10 @@ first user was refused)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from bad_input import check_bad_input, snapshot
@@ -80,3 +83,25 @@ def test_bad_user_input(study_database, tmp_path, capsys, monkeypatch, index):
     check_bad_input(capsys, argv, named, out=text)
     assert snapshot(study) == before
     assert not (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize(("stdin", "expected"), [
+    ("", "the password twice on standard input"),
+    ("first password\nsecond password\n", "the same password on both lines"),
+])
+def test_a_piped_password_that_is_missing_or_differs_is_one_line(study_database, tmp_path,
+                                                                  stdin, expected):
+    # was: exit 130 "interrupted" after getpass warnings, or a prompt looping until EOF
+    study = tmp_path / "study.db"
+    shutil.copy(study_database["database"], study)
+    before = snapshot(study)
+    result = subprocess.run(
+        [sys.executable, "-c", "from hepar.cli import entry_point; entry_point()", "user",
+         "add", "bob", "--full-name", "Bob", "--role", "monitor", "--by", ADMIN],
+        input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "HEPAR_DATABASE_URL": sqlite_url(study)},
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: password") and expected in lines[0]
+    assert snapshot(study) == before

@@ -8,6 +8,7 @@ of an empty database must be ``--role admin``: it creates the schema and the stu
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,18 @@ from hepar.errors import InvalidValueError
 
 
 def _password(path: Path | None) -> str:
-    if path is None:
+    if path is None and sys.stdin.isatty():
         return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    if path is None:  # piped: the password twice, as typed at the prompt (no echo warnings)
+        lines = sys.stdin.read().splitlines()
+        if len(lines) < 2 or not lines[0]:
+            raise InvalidValueError(field="password", value="<withheld>",
+                                    expected="the password twice on standard input, one line "
+                                    "each (or --password-file FILE)")
+        if lines[0] != lines[1]:
+            raise InvalidValueError(field="password", value="<withheld>",
+                                    expected="the same password on both lines")
+        return lines[0]
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
