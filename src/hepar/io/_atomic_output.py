@@ -7,6 +7,13 @@ writes into a hidden staging folder beside it (same file system, so the final mo
 everything is written; on any exception, KeyboardInterrupt (SIGINT) or the CLI's SIGTERM
 exception it is removed, and an ``atexit`` hook removes whatever a hard exit left behind.
 
+The checks try a real write (the missing parents and a staging entry are created and removed):
+``os.access`` answers yes to root everywhere, yet root cannot write a read-only file system, a
+pseudo file system or a name longer than the file system allows. :func:`check_output_file` does
+the same for a single output file. A writer that must write in place (its outputs record their
+own absolute paths: ``hepar demo``) replaces an earlier output with
+:func:`keep_previous_until_done`, which keeps the earlier one aside until the new one is done.
+
 Written here rather than taken from a library: the standard library has the pieces
 (``tempfile.mkdtemp``, ``os.replace``), none combines them with the overwrite policy and the
 clean-up on signals that the CLI contract needs.
