@@ -118,3 +118,16 @@ def test_sigterm_during_overwrite_keeps_the_earlier_demo(tmp_path, marker, extra
     _stop_while_replacing(tmp_path, out, _start_demo(out, "--overwrite", *extra))
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+
+
+@pytest.mark.slow
+def test_overwrite_replaces_an_earlier_demo_whole(tmp_path):
+    out = tmp_path / "demo"
+    assert _start_demo(out, "--json").wait(timeout=600) == 0
+    (out / "extra.txt").write_text("added after the run", encoding="utf-8")
+    process = _start_demo(out, "--overwrite", "--json")
+    _, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    assert not (out / "extra.txt").exists()  # nothing of the earlier folder stays
+    assert (out / "demo_summary.json").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no folder left aside
