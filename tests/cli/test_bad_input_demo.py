@@ -123,7 +123,9 @@ def test_sigterm_during_overwrite_keeps_the_earlier_demo(tmp_path, marker, extra
 @pytest.mark.slow
 def test_overwrite_replaces_an_earlier_demo_whole(tmp_path):
     out = tmp_path / "demo"
-    assert _start_demo(out, "--json").wait(timeout=600) == 0
+    first = _start_demo(out, "--json")
+    first.communicate(timeout=600)  # (not wait(): the JSON could fill the pipe)
+    assert first.returncode == 0
     (out / "extra.txt").write_text("added after the run", encoding="utf-8")
     process = _start_demo(out, "--overwrite", "--json")
     _, err = process.communicate(timeout=600)
