@@ -61,7 +61,8 @@ def _free_port() -> int:
 def test_serve_answers_on_loopback(tmp_path: Path) -> None:
     env = _env(tmp_path)
     unready = _run(["serve", "--port", "1"], env)
-    assert unready.returncode == 2 and "database schema = None" in unready.stderr
+    assert unready.returncode == 2 and "expected an existing study database" in unready.stderr
+    assert not (tmp_path / "hepar.db").exists()  # refused without creating an empty file
     (tmp_path / "pw").write_text("a long enough password\n", encoding="utf-8")
     assert _run(["user", "add", "boss", "--full-name", "B", "--role", "admin",
                  "--password-file", str(tmp_path / "pw")], env).returncode == 0

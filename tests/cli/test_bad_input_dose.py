@@ -32,6 +32,7 @@ def _cases(images, tmp_path):
         ("--out is a file", [*base, "--out", a_file], "--out", a_file),
         ("--out under /proc", [*base, "--out", "/proc/hepar-x"], "/proc", None),
         ("--out inside a file", [*base, "--out", a_file / "sub"], "--out", a_file),
+        ("--out name too long", [*base, "--out", tmp_path / ("o" * 250)], "--out", None),
         ("negative time", ["dose", "--spect", spect, "--time-h", "-2", "--out", out], "time_h",
          out),
         ("NaN time", ["dose", "--spect", spect, "--time-h", "nan", "--out", out], "time_h", out),
@@ -64,7 +65,7 @@ def _cases(images, tmp_path):
     ]
 
 
-CASE_COUNT = 23
+CASE_COUNT = 24
 
 
 @pytest.mark.parametrize("index", range(CASE_COUNT))

@@ -3,6 +3,7 @@ SIGTERM during a run leaves no temporary folder (issue 9)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import time
 
 import pytest
-from bad_input import check_bad_input
+from bad_input import check_bad_input, snapshot
 
 
 def _cases(tmp_path):
@@ -40,10 +41,14 @@ def _cases(tmp_path):
         ("OUT_DIR inside a file", [a_file / "patient"], "OUT_DIR", a_file),
         ("missing OUT_DIR", [], "OUT_DIR", None),
         ("unknown option", [out, "--sex", "f"], "--sex", out),
+        ("--overwrite of a folder phantom did not write", [used, "--overwrite"], "phantom",
+         used),
+        ("OUT_DIR name too long for the file system", [tmp_path / ("p" * 250)], "OUT_DIR",
+         None),
     ]
 
 
-@pytest.mark.parametrize("index", range(17))
+@pytest.mark.parametrize("index", range(19))
 def test_bad_phantom_input(tmp_path, capsys, index):
     _case, args, named, out = _cases(tmp_path)[index]
     check_bad_input(capsys, ["phantom", *args, "--preset", "tiny"] if "--preset" not in args
@@ -75,3 +80,44 @@ def test_signal_during_phantom_leaves_nothing(tmp_path, signum):
                                                      "error: interrupted")), lines
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def _phantom(out, seed, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-c", "from hepar.cli import entry_point; entry_point()", "phantom",
+         str(out), "--preset", "tiny", "--quiet", "--seed", str(seed), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_overwrite_replaces_a_phantom_folder_whole(tmp_path):
+    out = tmp_path / "patient"
+    assert _phantom(out, 1).wait(timeout=300) == 0
+    (out / "note.txt").write_text("added after the run", encoding="utf-8")
+    process = _phantom(out, 2, "--overwrite", "--json")
+    stdout, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert json.loads(stdout)["seed"] == 2
+    assert json.loads((out / "truth.json").read_text(encoding="utf-8"))["seed"] == 2
+    assert not (out / "note.txt").exists()  # nothing of the earlier folder stays
+    assert [p.name for p in tmp_path.iterdir()] == ["patient"]
+
+
+@pytest.mark.slow
+def test_sigterm_during_overwrite_keeps_the_earlier_folder(tmp_path):
+    out = tmp_path / "patient"
+    assert _phantom(out, 1).wait(timeout=300) == 0
+    before = snapshot(out)
+    process = _phantom(out, 2, "--overwrite")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(".hepar-" in p.name for p in tmp_path.iterdir()):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the phantom finished before it could be stopped"
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["patient"]

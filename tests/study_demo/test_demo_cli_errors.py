@@ -29,5 +29,5 @@ def test_a_foreign_folder_is_refused_even_with_overwrite(
     for extra in ([], ["--overwrite"]):
         assert main(["demo", "--patients", "3", "--preset", "tiny", "--out", str(out),
                      *extra]) == 2
-        assert capsys.readouterr().err.startswith("error: out = ")
+        assert capsys.readouterr().err.startswith("error: --out = ")
     assert (out / "keep.txt").read_text(encoding="utf-8") == "not a demo's"

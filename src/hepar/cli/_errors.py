@@ -75,8 +75,37 @@ def _click_kind(error: BaseException) -> str | None:
     return None
 
 
+def _rejected_value(error: Any) -> tuple[str, str] | None:
+    """(option, expected) of an option value Typer could not convert, with the value given.
+
+    Typer converts option values with pydantic and raises Click's ``BadParameter`` from the
+    ``ValidationError``, whose message ("Input should be a valid number ...") does not repeat
+    the value; the value is the error's ``input``.
+    """
+    cause, param = error.__cause__, getattr(error, "param", None)
+    errors = getattr(cause, "errors", None)
+    if param is None or not callable(errors):
+        return None
+    try:
+        first = errors()[0]
+    except (IndexError, TypeError, KeyError):
+        return None
+    hint = error.param_hint if isinstance(error.param_hint, str) else None
+    names = [*getattr(param, "opts", [])] or [str(getattr(param, "name", "value")).upper()]
+    option = hint.strip("'\"") if hint else names[0]
+    if "input" not in first:
+        return None
+    what = str(first.get("msg", "a valid value"))
+    what = what[len("Input should be "):] if what.startswith("Input should be ") else what
+    if what.startswith(("greater", "less")):
+        what = f"a value {what}"
+    return f"{option} = {first['input']!r}", what
+
+
 def _usage_message(error: Any) -> str:
-    message = error.format_message()
+    rejected = _rejected_value(error)
+    message = (f"{rejected[0]}: expected {rejected[1]}" if rejected is not None
+               else error.format_message())
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
         return f"{message} (see '{ctx.command_path} --help')"

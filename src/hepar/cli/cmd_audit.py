@@ -25,10 +25,11 @@ def register(app: typer.Typer) -> None:
                                                            "first_broken_row, record, problem)."),
     ) -> None:
         """Check that no audit row and no data row was changed outside the audited path."""
+        from hepar.cli._database import open_store
         from hepar.services.study_data import verify_audit_trail
-        from hepar.store import Store
 
-        report = verify_audit_trail(Store(database))
+        with open_store(database, write=False) as store:
+            report = verify_audit_trail(store)
         if as_json:
             typer.echo(json.dumps(report.to_json()))
         elif report.ok:

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hepar.cli._output import echo_json
 from hepar.errors import InvalidValueError
@@ -42,6 +40,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(result)
             return
+        from rich.console import Console
+
         console = Console()
         console.print(f"[bold]{result['term']}: grade {result['grade']}[/bold]")
         console.print(result["reason"], markup=False)
@@ -71,6 +71,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(result)
             return
+        from rich.console import Console
+        from rich.table import Table
+
         console = Console()
         worst = Table("patient", "term", "worst grade", "events", title="worst grades")
         for row in result["worst_grades"]:

@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from hepar.errors import InvalidValueError
+
 _DATABASE_HELP = "SQLAlchemy URL of the study database (default: $HEPAR_DATABASE_URL or " \
                  "sqlite:///hepar.db)."
+#: hepar.phantoms.cohort_plan's largest cohort.
+MAX_VIRTUAL_PATIENTS = 1000
+#: What hepar.services.study_data.export_study writes.
+EXPORT_FORMATS = ("odm", "csv")
 DatabaseOption = Annotated[str | None, typer.Option("--database", help=_DATABASE_HELP)]
 
 
@@ -27,11 +33,11 @@ def register(app: typer.Typer) -> None:
     @db.command("upgrade")
     def upgrade_command(database: DatabaseOption = None) -> None:
         """Create the database or upgrade its schema to this version of hepar."""
+        from hepar.cli._database import open_store
         from hepar.services.study_data import upgrade_database
-        from hepar.store import Store
 
-        store = Store(database)
-        result = upgrade_database(store)
+        with open_store(database, write=True) as store:
+            result = upgrade_database(store)
         typer.echo(f"{result['database']}: schema at revision {result['revision']}")
 
     @db.command("export")
@@ -43,10 +49,16 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
     ) -> None:
         """Export the study: CDISC ODM 1.3.2 with audit records, or CSV (one file per form)."""
+        from hepar.cli._database import open_store
+        from hepar.io import check_output_folder
         from hepar.services.study_data import export_study
-        from hepar.store import Store
 
-        counts = export_study(Store(database), out, format=format, overwrite=overwrite)
+        if format not in EXPORT_FORMATS:  # checked before the database is opened
+            raise InvalidValueError(field="--format", value=format,
+                                    expected=" or ".join(repr(f) for f in EXPORT_FORMATS))
+        check_output_folder(out, overwrite=overwrite)
+        with open_store(database, write=False) as store:
+            counts = export_study(store, out, format=format, overwrite=overwrite)
         typer.echo(f"{out}: {len(counts)} file(s) written")
 
     @db.command("import")
@@ -55,10 +67,15 @@ def register(app: typer.Typer) -> None:
         database: DatabaseOption = None,
     ) -> None:
         """Rebuild an EMPTY database from an ODM export (its audit chain is checked first)."""
+        from hepar.cli._database import open_store
         from hepar.services.study_data import import_study
-        from hepar.store import Store
 
-        counts = import_study(Store(database), file)
+        if not file.is_file():
+            raise InvalidValueError(field="FILE", value=str(file),
+                                    expected="an existing ODM file (hepar db export --format "
+                                    "odm)")
+        with open_store(database, write=True) as store:
+            counts = import_study(store, file)
         records = sum(v for k, v in counts.items() if k != "audit_log")
         typer.echo(f"imported {records} records and {counts['audit_log']} audit rows")
 
@@ -73,26 +90,17 @@ def register(app: typer.Typer) -> None:
         the same audited use cases as a site's staff."""
         from dataclasses import asdict
 
+        from hepar.cli._database import open_store
+        from hepar.phantoms import check_seed
         from hepar.services.study_data import upgrade_database
-        from hepar.services.study_virtual import load_virtual_patients
-        from hepar.store import Store
 
-        store = Store(database)
-        upgrade_database(store)
-        if sys.stderr.isatty():  # a progress bar only for a person watching
-            from rich.console import Console
-            from rich.progress import Progress
-
-            from hepar.phantoms import cohort_plan
-
-            total = len(cohort_plan(patients, seed=seed))
-            with Progress(console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task("loading virtual patients", total=total)
-                report = load_virtual_patients(
-                    store, n_patients=patients, seed=seed,
-                    progress=lambda message: bar.update(task, advance=1, description=message))
-        else:
-            report = load_virtual_patients(store, n_patients=patients, seed=seed)
+        if not 1 <= patients <= MAX_VIRTUAL_PATIENTS:
+            raise InvalidValueError(field="--patients", value=patients,
+                                    expected=f"1 to {MAX_VIRTUAL_PATIENTS} enrolled patients")
+        check_seed(seed)
+        with open_store(database, write=True) as store:
+            upgrade_database(store)
+            report = _load_virtual(store, patients, seed)
         if as_json:
             typer.echo(json.dumps(asdict(report)))
             return
@@ -101,3 +109,22 @@ def register(app: typer.Typer) -> None:
                    f"{report.audit_rows} audit rows")
 
     app.add_typer(db, name="db")
+
+
+def _load_virtual(store: Any, patients: int, seed: int) -> Any:
+    """Load the virtual patients, with a progress bar only for a person watching."""
+    from hepar.services.study_virtual import load_virtual_patients
+
+    if not sys.stderr.isatty():
+        return load_virtual_patients(store, n_patients=patients, seed=seed)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from hepar.phantoms import cohort_plan
+
+    total = len(cohort_plan(patients, seed=seed))
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("loading virtual patients", total=total)
+        return load_virtual_patients(
+            store, n_patients=patients, seed=seed,
+            progress=lambda message: bar.update(task, advance=1, description=message))

@@ -4,19 +4,24 @@ enrolled patients on the per-patient pipeline, with progress bars."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from hepar.cli._output import echo_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+#: hepar.phantoms.cohort_plan's largest cohort.
+MAX_STUDY_PATIENTS = 1000
 
 
 def _print_summary(console: Console, summary: dict[str, Any], out: Path) -> None:
     patient, plan, dose = summary["patient"], summary["plan"], summary["dose"]
     truth, follow = summary["truth_comparison"], summary["follow_up"]
+    from rich.table import Table
+
     table = Table(title=f"HEPAR PLUS demo study: {patient['id']} ({patient['preset']})",
                   show_header=False)
     table.add_column("step", style="bold")
@@ -63,21 +68,36 @@ def _print_summary(console: Console, summary: dict[str, Any], out: Path) -> None
 
 def _run_study(out: Path, *, patients: int, seed: int, preset_name: str, workers: int,
                overwrite: bool, as_json: bool) -> None:
-    import shutil
+    from contextlib import nullcontext
 
     from hepar.errors import InvalidValueError
+    from hepar.io import check_output_folder, keep_previous_until_done
     from hepar.pipeline import STUDY_MARKER, run_study
 
-    if patients < 1:
+    if not 1 <= patients <= MAX_STUDY_PATIENTS:
         raise InvalidValueError(field="--patients", value=str(patients),
-                                expected="a whole number of enrolled patients, at least 1")
+                                expected=f"a whole number of enrolled patients, 1 to "
+                                f"{MAX_STUDY_PATIENTS}")
     if workers < 1:
         raise InvalidValueError(field="--workers", value=str(workers),
                                 expected="a whole number of worker processes, at least 1")
-    if overwrite and out.exists() and (out / STUDY_MARKER).exists():
-        shutil.rmtree(out)
+    is_study = (out / STUDY_MARKER).is_file()
+    if out.is_dir() and any(out.iterdir()) and not is_study:
+        raise InvalidValueError(
+            field="--out", value=str(out),
+            expected=f"a new or empty folder, or one hepar demo --patients wrote (it has no "
+            f"{STUDY_MARKER}): to resume it, or to replace it with --overwrite")
+    check_output_folder(out, overwrite=True)  # a file, /proc, a real write beside it
+    # --overwrite: the earlier study is moved aside and removed only once the new one is
+    # complete (its files record their own absolute paths, so it is written in place, not in
+    # a staging folder); a failed or stopped run puts it back. Without --overwrite an earlier
+    # study is resumed: each finished patient is kept.
+    replacing = keep_previous_until_done(out) if overwrite and is_study else nullcontext()
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+    with replacing, Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
             "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
             disable=not console.is_terminal) as bar:
         tasks: dict[str, Any] = {}
@@ -123,9 +143,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the demo study: simulate, calibrate, reconstruct, plan, dose and follow up one
         virtual patient."""
-        from hepar.io import check_output_folder, remove_on_failure
+        from contextlib import nullcontext
+
+        from hepar.errors import InvalidValueError
+        from hepar.io import check_output_folder, keep_previous_until_done, remove_on_failure
         from hepar.phantoms import check_seed, preset
-        from hepar.services.demo_study import DEMO_STEPS, run_demo
+        from hepar.services.demo_study import DEMO_MARKER, DEMO_STEPS, run_demo
 
         check_seed(seed)
         preset(preset_name)
@@ -134,6 +157,19 @@ def register(app: typer.Typer) -> None:
                        workers=workers, overwrite=overwrite, as_json=as_json)
             return
         check_output_folder(out, overwrite=overwrite)
+        replacing = overwrite and out.is_dir() and any(out.iterdir())
+        if replacing and not (out / DEMO_MARKER).is_file():
+            raise InvalidValueError(
+                field="--out", value=str(out),
+                expected=f"a folder written by hepar demo (it has no {DEMO_MARKER}); refusing "
+                "to replace anything else")
+        # The earlier demo is moved aside and removed only once the new one is complete (the
+        # demo's files record their own absolute paths: it is written in place); a failed or
+        # stopped run removes the new folder and puts the earlier one back.
+        previous = keep_previous_until_done(out) if replacing else nullcontext()
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
@@ -147,9 +183,8 @@ def register(app: typer.Typer) -> None:
                 seen.append(message)
                 bar.update(task, description=message)
 
-            with remove_on_failure(out):
-                summary = run_demo(out, seed=seed, preset_name=preset_name,
-                                   overwrite=overwrite, progress=advance)
+            with previous, remove_on_failure(out):
+                summary = run_demo(out, seed=seed, preset_name=preset_name, progress=advance)
             bar.update(task, completed=len(DEMO_STEPS), description="done")
         if as_json:
             echo_json(summary)

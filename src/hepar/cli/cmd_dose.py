@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hepar.cli._output import echo_json
 
@@ -68,6 +66,9 @@ def register(app: typer.Typer) -> None:
             "stores none lies in.")] = None,
     ) -> None:
         """Compute the absorbed dose and write RT Dose, NIfTI, JSON and CSV tables to --out."""
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         from hepar.services.dose_calculation import DOSE_STEPS, compute_dose
 
         console = Console(stderr=True)

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hepar.cli._output import echo_json
 
@@ -44,6 +42,9 @@ def _text(value: Any) -> str:
 
 
 def _print_table(record: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     table = Table(show_header=False)
     table.add_column("field", no_wrap=True)

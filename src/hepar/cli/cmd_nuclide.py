@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hepar.cli._output import echo_json
 
@@ -24,6 +22,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(record)
             return
+        from rich.console import Console
+        from rich.table import Table
+
         console = Console()
         console.print(f"[bold]{record['name']}[/bold]  half-life {record['half_life_h']:g} h")
         console.print(

@@ -33,6 +33,26 @@ def _patient_summary(truth: dict[str, Any], folder: Path) -> dict[str, Any]:
     }
 
 
+#: The ``format`` of the record at the top of a folder hepar phantom wrote.
+_PHANTOM_RECORDS = {"truth.json": "hepar-phantom-truth", "cohort.json": "hepar-phantom-cohort"}
+
+
+def _check_written_by_phantom(folder: Path) -> None:
+    """Refuse to replace a folder that hepar phantom did not write."""
+    import json
+
+    for name, kind in _PHANTOM_RECORDS.items():
+        try:
+            record = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("format") == kind:
+            return
+    raise InvalidValueError(field="OUT_DIR", value=str(folder),
+                            expected="a folder written by hepar phantom (it has no truth.json or "
+                            "cohort.json of hepar phantom); refusing to replace anything else")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``phantom`` command to ``app``."""
 
@@ -51,11 +71,14 @@ def register(app: typer.Typer) -> None:
         protocol: Annotated[str, typer.Option(
             "--protocol", help="Protocol for the screening log: registry, paper-v6 or a file."
         )] = "registry",
+        overwrite: Annotated[bool, typer.Option(
+            "--overwrite", help="Replace a folder hepar phantom wrote (truth.json or "
+            "cohort.json), whole, once the new one is complete.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
     ) -> None:
         """Write virtual patients: CT series, NM projections, true VOIs (SEG), truth.json."""
-        from hepar.io import check_output_folder
+        from hepar.io import atomic_output_folder, check_output_folder
         from hepar.phantoms import check_seed, preset
         from hepar.services.phantom_cohort import write_cohort
         from hepar.services.phantom_patient import write_virtual_patient
@@ -68,15 +91,20 @@ def register(app: typer.Typer) -> None:
             from hepar.services.clinical_protocol import load_study_protocol
 
             load_study_protocol(protocol)
-        check_output_folder(out_dir, option="OUT_DIR")
+        check_output_folder(out_dir, overwrite=overwrite, option="OUT_DIR")
+        if overwrite and out_dir.is_dir() and any(out_dir.iterdir()):
+            _check_written_by_phantom(out_dir)
 
         def progress(message: str) -> None:
             if not quiet and not as_json:
                 typer.echo(message, err=True)
 
+        # The folder is written into a staging folder beside OUT_DIR and moved into place when
+        # complete (with --overwrite, replacing the earlier one whole only then).
         if cohort is None:
-            truth = write_virtual_patient(out_dir, seed=seed, preset_name=preset_name,
-                                          progress=progress)
+            with atomic_output_folder(out_dir, overwrite=overwrite, option="OUT_DIR") as staging:
+                truth = write_virtual_patient(staging, seed=seed, preset_name=preset_name,
+                                              progress=progress)
             summary = _patient_summary(truth, out_dir)
             if as_json:
                 echo_json(summary)
@@ -89,8 +117,9 @@ def register(app: typer.Typer) -> None:
                            f"{scan['acquisition_start']} -> {scan['projections']}, {scan['ct']}")
             typer.echo(f"  ground truth: {out_dir / 'truth.json'}")
             return
-        result = write_cohort(out_dir, n_enrolled=cohort, seed=seed, preset_name=preset_name,
-                              protocol=protocol, progress=progress)
+        with atomic_output_folder(out_dir, overwrite=overwrite, option="OUT_DIR") as staging:
+            result = write_cohort(staging, n_enrolled=cohort, seed=seed,
+                                  preset_name=preset_name, protocol=protocol, progress=progress)
         if as_json:
             echo_json({**result, "folder": str(out_dir)})
             return

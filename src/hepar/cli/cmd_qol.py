@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hepar.cli._output import echo_json
 from hepar.errors import InvalidValueError
@@ -42,6 +40,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(scores)
             return
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table("scale", "score (0-100)", title="EORTC scores")
         for code, value in scores.items():
             table.add_row(code, _score_text(value))
@@ -71,6 +72,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(result)
             return
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table("scale", "baseline", "follow-up", "change", "classification",
                       title=f"change from baseline (>= {threshold:g} points)")
         for code, row in result["scales"].items():

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hepar.cli._output import echo_json
 
@@ -33,6 +31,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(result)
             return
+        from rich.console import Console
+        from rich.table import Table
+
         console = Console()
         table = Table(title="RECIST 1.1")
         for header in ("date", "sum mm", "vs base", "vs nadir", "target", "non-target", "overall"):

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +43,15 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print recon.json.")] = False,
     ) -> None:
         """Reconstruct quantitative SPECT and write DICOM, NIfTI and recon.json to --out."""
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         from hepar.services.reconstruction import reconstruct_files
 
         console = Console(stderr=True)

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hepar.cli._output import echo_json
 
@@ -37,6 +35,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(result)
             return
+        from rich.console import Console
+        from rich.table import Table
+
         console = Console()
         title = f"screening {result['candidate']}"
         table = Table("id", "verdict", "value", "threshold", title=title)

@@ -8,6 +8,7 @@ of an empty database must be ``--role admin``: it creates the schema and the stu
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,18 @@ from hepar.errors import InvalidValueError
 
 
 def _password(path: Path | None) -> str:
-    if path is None:
+    if path is None and sys.stdin.isatty():
         return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    if path is None:  # piped: the password twice, as typed at the prompt (no echo warnings)
+        lines = sys.stdin.read().splitlines()
+        if len(lines) < 2 or not lines[0]:
+            raise InvalidValueError(field="password", value="<withheld>",
+                                    expected="the password twice on standard input, one line "
+                                    "each (or --password-file FILE)")
+        if lines[0] != lines[1]:
+            raise InvalidValueError(field="password", value="<withheld>",
+                                    expected="the same password on both lines")
+        return lines[0]
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -54,11 +65,13 @@ def register(app: typer.Typer) -> None:
         """Register a user with a password (argon2id); the first one creates the study."""
         from dataclasses import asdict
 
+        from hepar.cli._database import open_store
         from hepar.services.web_users import add_web_user
-        from hepar.store import Store
 
-        new = add_web_user(Store(), username=username, full_name=full_name, role=role,
-                           site_code=site, by=by, password=_password(password_file))
+        password = _password(password_file)
+        with open_store(None, write=True, option=None) as store:
+            new = add_web_user(store, username=username, full_name=full_name, role=role,
+                               site_code=site, by=by, password=password)
         if as_json:
             echo_json(asdict(new))
         else:

@@ -25,12 +25,19 @@ camera calibration (JSON)      :func:`read_camera_file`, :func:`write_camera_fil
 any of these                   :func:`describe_path` (what ``hepar info`` prints)
 study protocol (YAML)          :func:`load_protocol`, :func:`protocol_names`
 questionnaire scales (YAML)    :func:`load_questionnaire`
-output folders                 :func:`check_output_folder`, :func:`atomic_output_folder`
+output folders                 :func:`check_output_folder`, :func:`atomic_output_folder`,
+                               :func:`keep_previous_until_done`, :func:`check_output_file`
 clinical records (JSON)        :func:`read_record`, :func:`read_records`, :func:`read_json`
 =============================  ===============================================================
 """
 
-from ._atomic_output import atomic_output_folder, check_output_folder, remove_on_failure
+from ._atomic_output import (
+    atomic_output_folder,
+    check_output_file,
+    check_output_folder,
+    keep_previous_until_done,
+    remove_on_failure,
+)
 from ._camera_file import read_camera_file, write_camera_file, write_json_atomically
 from ._definitions import (
     load_ginet21,
@@ -58,9 +65,11 @@ __all__ = [
     "FileKind",
     "StudyInfo",
     "atomic_output_folder",
+    "check_output_file",
     "check_output_folder",
     "crop_to_field_of_view",
     "describe_path",
+    "keep_previous_until_done",
     "load_ginet21",
     "load_protocol",
     "load_questionnaire",

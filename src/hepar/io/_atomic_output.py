@@ -7,6 +7,13 @@ writes into a hidden staging folder beside it (same file system, so the final mo
 everything is written; on any exception, KeyboardInterrupt (SIGINT) or the CLI's SIGTERM
 exception it is removed, and an ``atexit`` hook removes whatever a hard exit left behind.
 
+The checks try a real write (the missing parents and a staging entry are created and removed):
+``os.access`` answers yes to root everywhere, yet root cannot write a read-only file system, a
+pseudo file system or a name longer than the file system allows. :func:`check_output_file` does
+the same for a single output file. A writer that must write in place (its outputs record their
+own absolute paths: ``hepar demo``) replaces an earlier output with
+:func:`keep_previous_until_done`, which keeps the earlier one aside until the new one is done.
+
 Written here rather than taken from a library: the standard library has the pieces
 (``tempfile.mkdtemp``, ``os.replace``), none combines them with the overwrite policy and the
 clean-up on signals that the CLI contract needs.
@@ -24,7 +31,8 @@ from pathlib import Path
 
 from hepar.errors import InvalidValueError
 
-__all__ = ["STAGING_MARK", "atomic_output_folder", "check_output_folder", "remove_on_failure"]
+__all__ = ["STAGING_MARK", "atomic_output_folder", "check_output_file", "check_output_folder",
+           "keep_previous_until_done", "remove_on_failure"]
 
 #: Part of every staging folder's name: ``.<target>.hepar-partial-<random>``.
 STAGING_MARK = ".hepar-partial-"
@@ -98,10 +106,73 @@ def check_output_folder(target: str | Path, *, overwrite: bool = False,
     if not parent.is_dir():
         raise InvalidValueError(field=option, value=str(target),
                                 expected=f"a path inside a folder ({parent} is a file)")
-    if not os.access(parent, os.W_OK | os.X_OK):
+    _probe(path, str(target), option)
+    return path
+
+
+def _probe(path: Path, given: str, option: str) -> None:
+    """Create and remove what writing ``path`` will create first (its missing parents and a
+    staging entry beside it), so that an output that cannot be written is refused before any
+    computation. A real attempt, not ``os.access``: root passes every permission test yet
+    cannot write a read-only file system, and a name can be too long for the file system."""
+    made: list[Path] = []
+    try:
+        made = _make_parents(path.parent)
+        probe = tempfile.mkdtemp(prefix=f".{path.name}{STAGING_MARK}", dir=path.parent)
+        os.rmdir(probe)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        where = error.filename if error.filename is not None else path.parent
+        raise InvalidValueError(field=option, value=given,
+                                expected=f"a path that can be written ({where}: {reason})"
+                                ) from None
+    finally:
+        _rmdir_empty(made)
+
+
+def check_output_file(target: str | Path, *, overwrite: bool = False,
+                      option: str = "--out") -> Path:
+    """Check that ``target`` can be written as one file (before any computation): not an
+    existing folder, not an existing file unless ``overwrite``, not on ``/proc``, ``/sys`` or
+    ``/dev``, in an existing folder where a file can be created (a real attempt: a temporary
+    file beside it is created and removed).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> check_output_file(root / "camera.json").name
+    'camera.json'
+    >>> try:
+    ...     check_output_file(root / "camera.json" / "x.json")
+    ... except InvalidValueError as error:
+    ...     print(error.field)
+    --out
+    """
+    path = Path(os.path.abspath(Path(target).expanduser()))
+    resolved = path.resolve()
+    for root in _PSEUDO_ROOTS:
+        if resolved == root or root in resolved.parents:
+            raise InvalidValueError(field=option, value=str(target),
+                                    expected=f"a file on a regular file system, not under {root}")
+    if path.is_dir():
         raise InvalidValueError(field=option, value=str(target),
-                                expected=f"a folder that can be created ({parent} is not "
-                                "writable)")
+                                expected="a file path (this is an existing folder)")
+    if os.path.lexists(path) and not overwrite:
+        raise InvalidValueError(field=option, value=str(target),
+                                expected="a file that does not exist yet (or --overwrite)")
+    if not path.parent.is_dir():
+        raise InvalidValueError(field=option, value=str(target),
+                                expected="a file in an existing folder")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                         dir=path.parent)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as error:
+        raise InvalidValueError(field=option, value=str(target),
+                                expected=f"a file that can be written ({path.parent}: "
+                                f"{error.strerror or type(error).__name__})") from None
     return path
 
 
@@ -216,3 +287,54 @@ def remove_on_failure(target: str | Path) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
             _rmdir_empty(missing)
         raise
+
+
+#: Part of the name of a previous output kept aside while its replacement is written.
+PREVIOUS_MARK = ".hepar-previous-"
+
+
+@contextmanager
+def keep_previous_until_done(target: str | Path) -> Iterator[Path]:
+    """For a writer that must write in place (its outputs record their own absolute paths) and
+    replaces an earlier output: the earlier ``target`` is renamed aside
+    (``.<name>.hepar-previous-*``, same folder, one ``rename``) for the block; when the block
+    ends without an exception it is removed, otherwise the half-written new ``target`` is
+    removed and the earlier one renamed back. Replacement happens only once the new output is
+    complete, and an error, SIGINT or the CLI's SIGTERM exception leaves the earlier output as
+    it was. Only a hard kill (SIGKILL, power loss) can stop it half-way: the earlier output is
+    then still whole in the hidden folder beside ``target``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "study").mkdir(), (root / "study" / "old.txt").write_text("old")
+    >>> try:
+    ...     with keep_previous_until_done(root / "study") as out:
+    ...         _ = out.mkdir(), (out / "half.txt").write_text("half")
+    ...         raise RuntimeError("failed half-way")
+    ... except RuntimeError:
+    ...     pass
+    >>> sorted(p.name for p in root.rglob("*"))
+    ['old.txt', 'study']
+    >>> with keep_previous_until_done(root / "study") as out:
+    ...     _ = out.mkdir(), (out / "new.txt").write_text("new")
+    >>> sorted(p.name for p in root.rglob("*"))
+    ['new.txt', 'study']
+    """
+    path = Path(os.path.abspath(Path(target).expanduser()))
+    previous: Path | None = None
+    if os.path.lexists(path):
+        previous = Path(tempfile.mkdtemp(prefix=f".{path.name}{PREVIOUS_MARK}", dir=path.parent))
+        previous.rmdir()
+        os.replace(path, previous)
+    try:
+        yield path
+    except BaseException:
+        if os.path.lexists(path):
+            shutil.rmtree(path, ignore_errors=True)
+        if previous is not None:
+            os.replace(previous, path)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)

@@ -37,6 +37,34 @@ def _check_out(out: Path, overwrite: bool) -> None:
                                 expected="a file in an existing folder")
     if out.suffix.lower() != ".json":
         raise InvalidValueError(field="out", value=str(out), expected="a .json file")
+    from hepar.io import check_output_file
+
+    check_output_file(out, overwrite=overwrite, option="out")  # /proc, a real write beside it
+
+
+#: The dose-calibrator reading and the acquisition at most this many half-lives apart: beyond,
+#: less than 0.1 % of the activity is left to image (2**-10), a reading of another day.
+MAX_HALF_LIVES_TO_ACQUISITION = 10
+
+
+def _half_life_h(isotope: str, *, given: object) -> float:
+    from hepar.physics import nuclide
+
+    try:
+        return float(nuclide(isotope).half_life_h)
+    except InvalidValueError as error:
+        raise InvalidValueError(field="isotope", value=given, expected=error.expected) from None
+
+
+def _check_reference_time(moment: Any, acquisition_start: Any, isotope: str) -> None:
+    hours = abs((acquisition_start - moment).total_seconds()) / 3600.0
+    half_life_h = _half_life_h(isotope, given=isotope)
+    if hours > MAX_HALF_LIVES_TO_ACQUISITION * half_life_h:
+        raise InvalidValueError(
+            field="reference_time", value=moment.isoformat(),
+            expected=f"a time within {MAX_HALF_LIVES_TO_ACQUISITION} half-lives of {isotope} "
+            f"({MAX_HALF_LIVES_TO_ACQUISITION * half_life_h:.0f} h) of the acquisition start "
+            f"{acquisition_start.isoformat()}")
 
 
 def collimator_choice(option: str | None, from_file: object) -> tuple[str, str]:
@@ -121,6 +149,8 @@ def calibrate_file(
     positive_number("activity_mbq", activity_mbq)
     moment = aware_time("reference_time", reference_time)
     name = canonical_nuclide_name(isotope) if isotope is not None else None
+    if name is not None:
+        _half_life_h(name, given=isotope)  # a radionuclide hepar knows, before the file is read
     if collimator is not None:
         collimator_choice(collimator, None)
     if not source.is_file():
@@ -138,6 +168,14 @@ def calibrate_file(
         raise InvalidValueError(field="isotope", value=None, source=str(source),
                                 expected="the source's radionuclide (--isotope; the file names "
                                 "none)")
+    _check_reference_time(moment, projections.acquisition_start, name)
+    for other, camera in zip(combine_with, earlier, strict=True):
+        if canonical_nuclide_name(name) in {canonical_nuclide_name(s.isotope)
+                                            for s in camera.sensitivities}:
+            raise InvalidValueError(
+                field="combine_with", value=str(other),
+                expected=f"a camera file of another isotope (it holds a {name} sensitivity, "
+                "which would replace the one calibrated now)")
     chosen, chosen_from = collimator_choice(collimator, projections.metadata.get("collimator"))
     calibration = calibrate_camera(projections, activity_mbq=activity_mbq,
                                    reference_time=moment, isotope=name, collimator=chosen)

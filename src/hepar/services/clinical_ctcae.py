@@ -13,7 +13,6 @@ from typing import Any
 
 from hepar.clinical import AdverseEvent, grade_lab, sae_report_status, worst_grades
 from hepar.errors import InvalidValueError
-from hepar.io import read_records
 
 __all__ = ["adverse_event_summary", "adverse_event_summary_file", "grade_lab_value"]
 
@@ -61,5 +60,7 @@ def adverse_event_summary(
 def adverse_event_summary_file(path: str | Path, *, now: datetime | None = None) -> dict[str, Any]:
     """File edge of ``hepar ctcae events``: :func:`adverse_event_summary` of the adverse events
     in a JSON file (a list of adverse-event records, or ``{"events": [...]}``)."""
+    from hepar.io import read_records  # here: hepar.io imports the imaging stack (fast start)
+
     events = read_records(AdverseEvent, path, key="events", what="adverse-event")
     return adverse_event_summary(events, now=now, source=Path(path).name)

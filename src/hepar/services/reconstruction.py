@@ -112,6 +112,9 @@ def _check_paths(projections: Sequence[Path], ct: Path, camera: Path | None, out
     if not out.parent.is_dir():
         raise InvalidValueError(field="out", value=str(out),
                                 expected="a folder inside an existing folder")
+    from hepar.io import check_output_folder
+
+    check_output_folder(out, overwrite=True, option="out")  # /proc, a real write beside it
 
 
 def _read_ct(path: Path) -> Volume:

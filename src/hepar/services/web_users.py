@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from hepar.errors import InvalidValueError
-from hepar.store import Role, Store, Study, current_revision, head_revision, upgrade
+from hepar.store import Role, Store, Study, User, current_revision, head_revision, upgrade
 
 from .study_admin import add_user, initialise_study
 from .web_auth import MIN_PASSWORD_LENGTH, set_password
@@ -76,6 +76,16 @@ def add_web_user(store: Store, *, username: str, full_name: str, role: str, pass
     if by is None:
         raise InvalidValueError(field="--by", value=None,
                                 expected="the user name of an admin who adds this user")
+    with store.read() as session:
+        roles = dict(session.execute(select(User.username, User.role).where(
+            User.username.in_([username, by]))).tuples().all())
+    if username in roles:
+        raise InvalidValueError(field="USERNAME", value=username,
+                                expected="a user name not yet registered")
+    if roles.get(by) != ADMIN_ROLE.value:
+        raise InvalidValueError(field="--by", value=by,
+                                expected="the user name of an admin (this user is "
+                                f"{roles.get(by) or 'not registered'})")
     add_user(store, by, username=username, full_name=full_name, role=chosen,
              site_code=site_code)
     set_password(store, username, password)
