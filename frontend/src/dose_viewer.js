@@ -3,7 +3,7 @@
 // by NiiVue; the DVH beside it as an SVG plot. Bundled with NiiVue by esbuild (make viewer) into
 // src/hepar/app/static/viewer/dose_viewer.js. The volumes are NIfTI files served by the API to
 // the signed-in user (same-origin fetch with the session cookie).
-import { Niivue } from "@niivue/niivue";
+import { Niivue, SHOW_RENDER } from "@niivue/niivue";
 
 const NIFTI_INTENT_LABEL = 1002;
 const VOI_COLOURS = [[0, 200, 255], [0, 255, 0], [255, 0, 255], [255, 255, 0], [0, 128, 255],
@@ -67,9 +67,11 @@ async function start(root) {
   const base = root.dataset.volumes;
   const result = JSON.parse(root.dataset.result);
   const levels = result.isodose_levels_gy;
-  const maxDose = Math.max(...levels, result.dose.max_dose_gy || 1);
+  // the colour bar spans 0 to the highest isodose level (the protocol's ideal tumour dose)
+  const maxDose = Math.max(...levels);
   const nv = new Niivue({ isColorbar: true, show3Dcrosshair: false, backColor: [0, 0, 0, 1],
-    isResizeCanvas: true, multiplanarForceRender: true, dragAndDropEnabled: false });
+    crosshairColor: [0.2, 0.8, 1, 1], isResizeCanvas: false,
+    multiplanarShowRender: SHOW_RENDER.NEVER, dragAndDropEnabled: false });
   await nv.attachToCanvas(root.querySelector("canvas"));
   nv.setSliceType(nv.sliceTypeMultiplanar);
   await nv.loadVolumes([
@@ -101,8 +103,8 @@ async function start(root) {
     const alpha = Number(controls.opacity.value);
     nv.setOpacity(1, overlay === "dose" ? alpha : 0);
     nv.setOpacity(2, overlay === "spect" ? alpha : 0);
-    dose.colorbarVisible = overlay === "dose";
-    spect.colorbarVisible = overlay === "spect";
+    dose.colorbarVisible = overlay === "dose" && alpha > 0;
+    spect.colorbarVisible = overlay === "spect" && alpha > 0;
     nv.setOpacity(3, controls.vois.checked ? 1 : 0);
     nv.setOpacity(4, controls.isodose.checked ? 1 : 0);
     nv.updateGLVolume();
