@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.background import BackgroundTask
 
-from hepar.services.web_monitor import AUDIT_READERS, EXPORTERS, audit_page, export_file
+from hepar.services.web_monitor import (
+    AUDIT_READERS,
+    EXPORTERS,
+    MAX_PAGE,
+    PAGE_SIZE_MAX,
+    audit_page,
+    export_file,
+)
 
 from ._security import CurrentUser, StoreDep
 from .pages import render
@@ -25,7 +32,8 @@ api = APIRouter(prefix="/api", tags=["monitor"])
 
 @api.get("/audit")
 def audit(user: CurrentUser, store: StoreDep, study_id: str | None = None,
-          table: str | None = None, page: int = 1, page_size: int = 50) -> dict[str, Any]:
+          table: str | None = None, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+          page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 50) -> dict[str, Any]:
     """A page of the audit trail (newest first) of the records of your site's patients."""
     found = audit_page(store, user, study_id=study_id or None, table=table or None, page=page,
                        page_size=page_size)
@@ -47,7 +55,7 @@ def export(user: CurrentUser, store: StoreDep, format: str = "csv") -> FileRespo
 @router.get("/monitor/audit", response_class=HTMLResponse)
 def audit_view(request: Request, user: CurrentUser, store: StoreDep,
                study_id: str | None = None, table: str | None = None,
-               page: int = 1) -> HTMLResponse:
+               page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
     found = audit_page(store, user, study_id=study_id or None, table=table or None, page=page)
     return render(request, "audit.html", user, audit=found, study_id=study_id or "",
                   table=table or "")

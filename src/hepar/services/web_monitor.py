@@ -34,13 +34,16 @@ from .study_data import export_study
 from .web_auth import WebUser
 from .web_patients import visible_patient
 
-__all__ = ["AUDIT_READERS", "EXPORTERS", "AuditPage", "AuditRow", "audit_page", "export_file"]
+__all__ = ["AUDIT_READERS", "EXPORTERS", "MAX_PAGE", "PAGE_SIZE_MAX", "AuditPage", "AuditRow",
+           "audit_page", "export_file"]
 
 #: Roles that read the audit trail: monitors and the data manager.
 AUDIT_READERS = frozenset({Role.MONITOR, Role.DATA_MANAGER})
 #: Roles that may take the study's export (when study-wide).
 EXPORTERS = frozenset({Role.MONITOR, Role.DATA_MANAGER, Role.STATISTICIAN})
 PAGE_SIZE_MAX = 500
+#: The highest page number asked for (beyond the database's integers otherwise).
+MAX_PAGE = 10**6
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,9 @@ def audit_page(store: Store, user: WebUser, *, study_id: str | None = None,
     if table is not None and table not in AUDITED_MODELS:
         raise InvalidValueError(field="table", value=table,
                                 expected=f"one of {sorted(AUDITED_MODELS)}")
-    if page < 1:
-        raise InvalidValueError(field="page", value=page, expected="a page number from 1")
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidValueError(field="page", value=page,
+                                expected=f"a page number from 1 to {MAX_PAGE}")
     if not 1 <= page_size <= PAGE_SIZE_MAX:
         raise InvalidValueError(field="page_size", value=page_size,
                                 expected=f"1 to {PAGE_SIZE_MAX} rows")
