@@ -3,7 +3,7 @@
 // by NiiVue; the DVH beside it as an SVG plot. Bundled with NiiVue by esbuild (make viewer) into
 // src/hepar/app/static/viewer/dose_viewer.js. The volumes are NIfTI files served by the API to
 // the signed-in user (same-origin fetch with the session cookie).
-import { Niivue, SHOW_RENDER } from "@niivue/niivue";
+import { MULTIPLANAR_TYPE, Niivue, SHOW_RENDER } from "@niivue/niivue";
 
 const NIFTI_INTENT_LABEL = 1002;
 const VOI_COLOURS = [[0, 200, 255], [0, 255, 0], [255, 0, 255], [255, 255, 0], [0, 128, 255],
@@ -70,7 +70,7 @@ async function start(root) {
   // the colour bar spans 0 to the highest isodose level (the protocol's ideal tumour dose)
   const maxDose = Math.max(...levels);
   const nv = new Niivue({ isColorbar: true, show3Dcrosshair: false, backColor: [0, 0, 0, 1],
-    crosshairColor: [0.2, 0.8, 1, 1], isResizeCanvas: false,
+    crosshairColor: [0.2, 0.8, 1, 1], multiplanarLayout: MULTIPLANAR_TYPE.GRID,
     multiplanarShowRender: SHOW_RENDER.NEVER, dragAndDropEnabled: false });
   await nv.attachToCanvas(root.querySelector("canvas"));
   nv.setSliceType(nv.sliceTypeMultiplanar);

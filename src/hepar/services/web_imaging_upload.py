@@ -8,8 +8,9 @@ DICOM. The series are then checked with the readers of :mod:`hepar.io` (one CT s
 NM TOMO projection files, one RT Structure Set or DICOM SEG whose regions name a ``liver``) before
 anything is written, so that a bad upload answers its one-line error and leaves nothing behind.
 Each series then enters the store pseudonymised, as every DICOM does
-(:func:`hepar.services.study_imaging.import_dicom_series`); the original files are deleted with
-the temporary folder.
+(:func:`hepar.services.study_imaging.import_dicom_series`), unless the patient already has it
+(the key table maps its original UID to a stored series, which is then reused); the original
+files are deleted with the temporary folder.
 """
 
 from __future__ import annotations
@@ -253,16 +254,47 @@ def check_study(files: list[tuple[str, Path]], folder: Path) -> StudyUpload:
     return upload
 
 
+def _stored_series(store: Any, study_id: str) -> dict[str, Any]:
+    """The patient's series already in the store, by their original series UID."""
+    from sqlalchemy import select
+
+    from hepar.store import DicomUidMap, ImagingStudy, Patient
+
+    with store.read() as session:
+        patient_id = session.scalar(select(Patient.id).where(Patient.study_id == study_id))
+        pseudonyms = {original: pseudonym for original, pseudonym in session.execute(select(
+            DicomUidMap.original_uid, DicomUidMap.pseudonym_uid).where(
+            DicomUidMap.patient_id == patient_id, DicomUidMap.level == "series"))}
+        rows = {row.series_uid: row for row in session.scalars(select(ImagingStudy).where(
+            ImagingStudy.patient_id == patient_id, ImagingStudy.deleted_at.is_(None)))}
+    return {original: rows[pseudonym] for original, pseudonym in pseudonyms.items()
+            if pseudonym in rows}
+
+
 def ingest_study(store: Any, user: str, upload: StudyUpload, *, study_id: str,
                  location: Path) -> dict[str, SavedRecord]:
     """Pseudonymise every series of a checked upload into ``location`` and record it; returns the
-    saved ``imaging_studies`` record of each series (by its original UID)."""
+    saved ``imaging_studies`` record of each series (by its original UID). A series the patient
+    already has in the store (same original UID, same number of instances) is not stored twice:
+    its record is reused, so that a study can be processed again with other options."""
     import pydicom
 
     from .study_imaging import import_dicom_series
 
+    stored = _stored_series(store, study_id)
+    for uid, paths in upload.series.items():
+        if uid in stored and stored[uid].n_instances != len(paths):
+            raise InvalidValueError(
+                field="upload.series", value=uid,
+                expected=f"the {stored[uid].n_instances} instances already stored for this "
+                         f"series (it has {len(paths)} here; a changed series needs a new "
+                         f"SeriesInstanceUID)")
     saved: dict[str, SavedRecord] = {}
     for uid, paths in upload.series.items():
+        if uid in stored:
+            row = stored[uid]
+            saved[uid] = SavedRecord(row.__tablename__, row.id, row.version)
+            continue
         try:
             datasets = [pydicom.dcmread(p) for p in paths]
         except (OSError, ValueError, EOFError) as error:  # read whole: a file cut short
