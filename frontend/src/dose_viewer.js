@@ -28,7 +28,7 @@ function svg(tag, attrs, text) {
   return node;
 }
 
-function drawDvh(target, curves) {
+function drawDvh(target, curves, voiNames) {
   const width = 420, height = 300, left = 48, bottom = 36, top = 10, right = 10;
   const names = Object.keys(curves);
   const maxDose = Math.max(1, ...names.flatMap((n) => curves[n].dose_gy));
@@ -50,7 +50,11 @@ function drawDvh(target, curves) {
   plot.appendChild(svg("text", { x: 12, y: height / 2, "font-size": 11,
     transform: `rotate(-90 12 ${height / 2})`, "text-anchor": "middle" }, "volume (%)"));
   names.forEach((name, i) => {
-    const [r, g, b] = VOI_COLOURS[i % VOI_COLOURS.length];
+    // the colour of the VOI's outline in the viewer; regions the structure set does not name
+    // (the non-tumour liver) take the colours after them
+    const known = voiNames.indexOf(name);
+    const k = known >= 0 ? known : voiNames.length + i;
+    const [r, g, b] = VOI_COLOURS[k % VOI_COLOURS.length];
     const c = curves[name];
     const points = c.dose_gy.map((d, j) => `${x(d).toFixed(1)},${y(c.volume_percent[j]).toFixed(1)}`);
     const line = svg("polyline", { points: points.join(" "), fill: "none",
@@ -116,7 +120,7 @@ async function start(root) {
     root.querySelector("[data-location]").textContent = data.string || "";
   };
   const answer = await fetch(root.dataset.dvh, { credentials: "same-origin" });
-  drawDvh(root.querySelector("[data-dvh]"), await answer.json());
+  drawDvh(root.querySelector("[data-dvh]"), await answer.json(), result.voi_names);
   window.heparViewer = nv;
   root.dataset.state = "ready";
 }
