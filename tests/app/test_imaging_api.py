@@ -203,6 +203,16 @@ def test_another_site_gets_404_for_jobs_volumes_and_reports(done_job, app_client
     assert app_client.get("/api/imaging/jobs/not-a-job").status_code == 404
 
 
+def test_a_monitor_reads_the_imaging_page_without_the_upload_form(done_job, app_client):
+    sign_in(app_client, "monitor.a")
+    page = app_client.get(f"/patients/{PATIENT}/imaging", headers={"accept": "text/html"})
+    assert page.status_code == 200 and done_job["job"]["job_id"] in page.text
+    assert "upload-form" not in page.text
+    viewer = app_client.get(f"/imaging/jobs/{done_job['job']['job_id']}")
+    assert viewer.status_code == 200
+    assert 'id="dose-viewer"' in viewer.text or "not installed" in viewer.text
+
+
 def test_a_signed_out_request_gets_nothing(done_job, app_client):
     app_client.cookies.clear()
     job_id = done_job["job"]["job_id"]

@@ -244,13 +244,14 @@ def submit_study(store: Store, user: WebUser, study_id: str,
     try:
         try:
             upload = check_study(unpacked, folder)
+            base.mkdir(parents=True, exist_ok=True)
+            saved = ingest_study(store, user.username, upload, study_id=study_id,
+                                 location=base / "dicom")
         except HeparError:
             raise
         except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as error:
+            # a library's own error on a file it could not read: the user's one line
             raise as_hepar_error(error, "study") from None
-        base.mkdir(parents=True, exist_ok=True)
-        saved = ingest_study(store, user.username, upload, study_id=study_id,
-                             location=base / "dicom")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     assert upload.ct is not None and upload.structures is not None
