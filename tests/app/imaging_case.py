@@ -5,10 +5,13 @@ users of both sites, and a consented patient of site A."""
 from __future__ import annotations
 
 import io
+import json
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +85,23 @@ def write_study(out: Path) -> StudyFiles:
              - datetime.fromisoformat(given["time"])).total_seconds() / S_PER_H
     files = tuple(sorted(p for p in study.rglob("*") if p.is_file()))
     return StudyFiles(study, files, float(given["activity_mbq"]), hours)
+
+
+def shared_study(tmp_path_factory: Any) -> StudyFiles:
+    """The study of :func:`write_study`, simulated once per test session (the imaging test
+    modules share it; with pytest-xdist, once per worker)."""
+    folder = tmp_path_factory.getbasetemp() / "imaging-study"
+    done = folder / "study.json"
+    if not done.is_file():
+        if folder.exists():
+            shutil.rmtree(folder)
+        study = write_study(folder)
+        done.write_text(json.dumps({"activity_mbq": study.activity_mbq,
+                                    "hours": study.hours_after_administration}))
+        return study
+    saved = json.loads(done.read_text())
+    files = tuple(sorted(p for p in (folder / "study").rglob("*") if p.is_file()))
+    return StudyFiles(folder / "study", files, saved["activity_mbq"], saved["hours"])
 
 
 def add_physicists(store: Store) -> None:

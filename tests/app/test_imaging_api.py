@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from imaging_case import PASSWORD, StudyFiles, add_physicists, consented_patient, write_study
+from imaging_case import PASSWORD, StudyFiles, add_physicists, consented_patient, shared_study
 from sqlalchemy import func, select
 
 from hepar.app import create_app
@@ -30,7 +30,7 @@ JOB_TIMEOUT_S = 240
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> StudyFiles:
-    return write_study(tmp_path_factory.mktemp("imaging-study"))
+    return shared_study(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

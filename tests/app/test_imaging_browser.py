@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from imaging_case import PASSWORD, add_physicists, consented_patient, write_study
+from imaging_case import PASSWORD, add_physicists, consented_patient, shared_study
 
 from hepar.services.web_auth import web_user
 from hepar.services.web_imaging import imaging_root, run_imaging_job, submit_study
@@ -52,14 +52,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def finished_job(template_db: Path, tmp_path: Path) -> tuple[Path, str]:
+def finished_job(template_db: Path, tmp_path: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     database = tmp_path / "hepar.db"
     shutil.copyfile(template_db, database)
     store = Store(f"sqlite:///{database}")
     try:
         add_physicists(store)
         consented_patient(store, PATIENT, "A")
-        study = write_study(tmp_path / "study")
+        study = shared_study(tmp_path_factory)
         view = submit_study(store, web_user(store, "physicist.a"), PATIENT,  # type: ignore[arg-type]
                             [("study.zip", io.BytesIO(study.zip_bytes()))], kind="treatment",
                             activity_mbq=study.activity_mbq,

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from imaging_case import StudyFiles, add_physicists, consented_patient, write_study
+from imaging_case import StudyFiles, add_physicists, consented_patient, shared_study
 from sqlalchemy import inspect, select
 
 from hepar.services.web_auth import web_user
@@ -29,7 +29,7 @@ PATIENT = "HP-A-JOBS000001"
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> StudyFiles:
-    return write_study(tmp_path_factory.mktemp("jobs-study"))
+    return shared_study(tmp_path_factory)
 
 
 @pytest.fixture
