@@ -67,6 +67,7 @@ def finished_job(template_db: Path, tmp_path: Path,
                             hours_after_administration=study.hours_after_administration,
                             root=imaging_root(store))
         run_imaging_job(store, view.job_id)
+        (tmp_path / "study.zip").write_bytes(study.zip_bytes())
         with store.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -182,3 +183,28 @@ def test_the_dose_viewer_draws_the_overlay(server, page, finished_job, tmp_path)
     assert with_dose["lit"] > 0.05 * with_dose["total"]  # the CT is drawn
     assert with_dose["red"] > 500, with_dose  # the dose overlay is drawn (warm colours)
     assert without["red"] < with_dose["red"] / 10, (with_dose, without)
+
+
+def test_a_study_uploaded_on_the_page_shows_its_progress_to_done(server, page, finished_job,
+                                                                 tmp_path):
+    _database, first_job = finished_job
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "physicist.a")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    page.goto(f"{server}/patients/{PATIENT}/imaging")
+    form = page.locator("#upload-form")
+    form.locator("input[name=zip]").set_input_files(str(tmp_path / "study.zip"))
+    form.locator("select[name=kind]").select_option("scout")
+    form.locator("input[name=activity_mbq]").fill("250")
+    form.locator("input[name=hours_after_administration]").fill("2")
+    form.locator("button[type=submit]").click()
+    # the page polls the jobs: the new job appears above the first and runs to done
+    new_row = page.locator(f"#job-table tr[data-job]:not([data-job='{first_job}'])")
+    new_row.wait_for(timeout=60_000)
+    page.wait_for_selector(f"#job-table tr.job-done[data-job]:not([data-job='{first_job}'])",
+                           timeout=180_000)
+    assert new_row.locator(".progress").inner_text() == "5 / 5"
+    assert page.locator("#job-table tr[data-job]").count() == 2
+    _keep(page, tmp_path, "imaging_jobs")
