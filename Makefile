@@ -11,7 +11,7 @@ CONSTRAINTS := constraints.txt
 FRESH_VENV  := .venv-constraints
 
 .PHONY: demo test lint typecheck contracts unit benchmarks clean constraints pg-test-server \
-        weasyprint-libs chromium
+        weasyprint-libs chromium viewer
 
 # WeasyPrint (hepar.reports: PDF) needs Pango, HarfBuzz (with its subsetter) and fonts from the
 # system (Debian packages). Installed only when missing; apt-get needs root.
@@ -88,3 +88,16 @@ benchmarks: $(STAMP_RUN)
 
 clean:
 	rm -rf $(VENV) $(FRESH_VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+
+# The dose viewer of hepar.app: NiiVue (npm, pinned by frontend/package-lock.json) and the page's
+# script, bundled by esbuild into the package's static folder (not in git). Every install builds
+# it; without npm the viewer page says it is not installed (and its browser test is skipped).
+VIEWER_BUNDLE := src/hepar/app/static/viewer/dose_viewer.js
+
+$(VIEWER_BUNDLE): frontend/package.json frontend/package-lock.json frontend/src/dose_viewer.js
+	@command -v npm >/dev/null || { echo "npm is missing: the dose viewer is not bundled"; exit 0; }; \
+	  cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+viewer: $(VIEWER_BUNDLE)
+
+$(STAMP_RUN) $(STAMP_TEST): | $(VIEWER_BUNDLE)

@@ -20,6 +20,10 @@ from . import api_auth, api_live, api_patients, api_records, pages, pages_epro
 from ._errors import install_error_handlers
 from ._i18n import LANG_COOKIE, current_language, language_of
 from ._security import COOKIE, SessionCodec, new_session, write_cookie
+from .api_imaging import router as imaging_api
+from .pages_imaging import router as imaging_pages
+from .pages_monitor import api as monitor_api
+from .pages_monitor import router as monitor_pages
 
 __all__ = ["SECRET_ENV_VAR", "create_app"]
 
@@ -66,5 +70,7 @@ def create_app(store: Store | None = None, *, secret_key: str | None = None,
     install_error_handlers(app)
     for module in (api_auth, api_patients, api_records, api_live, pages, pages_epro):
         app.include_router(module.router)
+    for router in (imaging_api, monitor_api, imaging_pages, monitor_pages):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app

@@ -29,6 +29,7 @@ __all__ = [
     "Consent",
     "CriterionResultRow",
     "DicomUidMap",
+    "ImagingJob",
     "ImagingStudy",
     "Lab",
     "LesionRow",
@@ -422,3 +423,32 @@ AUDITED_MODELS: dict[str, type[Audited]] = {
         Administration, ProcessingRun, LesionRow, RecistRead, RecistMeasurement,
         QolQuestionnaire, QolAnswer, QolScore, AdverseEventRow, SaeReport)
 }
+
+
+class ImagingJob(Base):
+    """A background imaging job of the web application (reconstruct -> plan -> dose): its state,
+    stage and one-line error, so that a page reload or another server process sees its progress.
+
+    Not study data and not audited: what a finished job computed is recorded through the audited
+    path (``processing_runs``); this row only says how far the work is. ``job_id`` is random
+    (never sequential) and the patient's site is checked on every read.
+    """
+
+    __tablename__ = "imaging_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(40), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    #: queued, running, done or failed
+    state: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[int]
+    n_stages: Mapped[int]
+    stage_name: Mapped[str]
+    error: Mapped[str | None] = mapped_column(Text)
+    #: JSON: the run's options and the ``imaging_studies`` ids it reads
+    parameters: Mapped[str] = mapped_column(Text)
+    folder: Mapped[str] = mapped_column(Text)
+    #: JSON summary of a finished job (plan, dose metrics, files), None before
+    result: Mapped[str | None] = mapped_column(Text)
