@@ -125,6 +125,7 @@ def test_a_job_whose_runner_stopped_is_reported_failed(imaging_store):
 
 def test_the_imaging_jobs_migration_goes_up_and_down(tmp_path):
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from hepar.store._migrate import alembic_config
 
@@ -133,9 +134,10 @@ def test_the_imaging_jobs_migration_goes_up_and_down(tmp_path):
         assert upgrade(store.engine) == head_revision()
         assert "imaging_jobs" in inspect(store.engine).get_table_names()
         config = alembic_config()
+        below = ScriptDirectory.from_config(config).get_revision("0004").down_revision
         with store.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "-1")  # the imaging jobs migration only
+            command.downgrade(config, str(below))  # down to just below the imaging jobs
         assert "imaging_jobs" not in inspect(store.engine).get_table_names()
         assert "web_credentials" in inspect(store.engine).get_table_names()
         assert upgrade(store.engine) == head_revision()

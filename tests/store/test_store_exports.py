@@ -143,7 +143,7 @@ def test_cli_export_and_import(filled, tmp_path, capsys, other_store_url):
                  "--database", url]) == 0
     assert main(["db", "export", "--format", "csv", "--out", str(tmp_path / "c"),
                  "--database", url]) == 2
-    assert "expected a folder that does not exist yet or is empty" in capsys.readouterr().err
+    assert "expected a new or empty folder" in capsys.readouterr().err
     target = other_store_url  # an empty database on the same back-end
     assert main(["db", "import", str(tmp_path / "o" / "study.odm.xml"),
                  "--database", target]) == 0

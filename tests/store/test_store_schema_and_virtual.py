@@ -42,7 +42,12 @@ def test_cli_upgrade_creates_the_database(store_url, capsys):
 
 def test_commands_on_a_database_without_schema_say_what_to_do(store_url, capsys):
     assert main(["audit", "verify", "--database", store_url]) == 2
-    assert "expected a study database (create it: hepar db upgrade)" in capsys.readouterr().err
+    # a missing SQLite file is refused before it is opened (--database: "an existing study
+    # database"); a PostgreSQL database without the schema after connecting (database: "a study
+    # database")
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "database = " in error and error.count("\n") == 1
+    assert "study database (create it: hepar db upgrade" in error
 
 
 def test_load_virtual_goes_through_the_audited_path(store_url, capsys):

@@ -16,7 +16,7 @@ written before keep their plain ``sha256:`` digests and still verify. A downgrad
 digests written under it can no longer be checked against the tables.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-04 19:00:00
 """
 
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
