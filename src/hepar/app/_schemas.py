@@ -20,6 +20,9 @@ __all__ = [
     "LoginIn",
     "PatientIn",
     "PatientOut",
+    "QueryAnswerIn",
+    "QueryCloseIn",
+    "QueryIn",
     "SavedOut",
     "SessionOut",
     "TimelineOut",
@@ -53,6 +56,8 @@ class PatientIn(_Strict):
     study_id: str | None = Field(default=None, min_length=1, max_length=40)
     sex: str | None = Field(default=None, pattern="^(male|female)$")
     birth_date: date | None = None
+    language: str | None = Field(default=None, pattern="^[a-z]{2}$",
+                                 description="ISO 639-1 code: the QoL booklet's language")
 
 
 class PatientOut(BaseModel):
@@ -62,6 +67,7 @@ class PatientOut(BaseModel):
     sex: str | None
     birth_year: int | None
     version: int
+    language: str | None
 
 
 class ConsentIn(_Strict):
@@ -76,6 +82,26 @@ class EnrolIn(_Strict):
 class LabsIn(_Strict):
     labs: list[LabValue] = Field(min_length=1, max_length=200)
     visit_code: str | None = Field(default=None, max_length=40)
+
+
+class QueryIn(_Strict):
+    """A monitor's data query on a saved record of the patient."""
+
+    table: str = Field(min_length=1, max_length=40, description="e.g. labs")
+    record_id: int = Field(ge=1, le=2**31 - 1)
+    field: str | None = Field(default=None, max_length=60)
+    question: str = Field(min_length=1, max_length=4000)
+
+
+class QueryAnswerIn(_Strict):
+    version: int = Field(ge=1, le=2**31 - 1, description="the version of the query read")
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+class QueryCloseIn(_Strict):
+    version: int = Field(ge=1, le=2**31 - 1, description="the version of the query read")
+    reopen_with: str | None = Field(default=None, min_length=1, max_length=4000,
+                                    description="re-open with this new question instead")
 
 
 class SavedOut(BaseModel):
@@ -96,6 +122,8 @@ class TimelineOut(BaseModel):
     qol: list[dict[str, Any]]
     recist: dict[str, Any] | None
     adverse_events: list[dict[str, Any]]
+    recist_reads: dict[str, Any] | None
+    queries: list[dict[str, Any]]
 
 
 class DashboardOut(BaseModel):
@@ -105,3 +133,4 @@ class DashboardOut(BaseModel):
     visits_due: list[dict[str, Any]]
     visits_overdue: list[dict[str, Any]]
     sae_reports_overdue: list[dict[str, Any]]
+    open_queries: list[dict[str, Any]]

@@ -28,6 +28,7 @@ from hepar.store import PermissionDeniedError, Store
 __all__ = [
     "COOKIE",
     "SESSION_MAX_AGE_S",
+    "ActingUser",
     "CurrentUser",
     "NotSignedInError",
     "SessionCodec",
@@ -151,3 +152,13 @@ def writing_user(request: Request, user: CurrentUser,
 
 
 WritingUser = Annotated[WebUser, Depends(writing_user)]
+
+
+def acting_user(request: Request, user: CurrentUser,
+                _csrf: Annotated[None, Depends(check_csrf)]) -> WebUser:
+    """The signed-in user of an unsafe request whose use case checks the role itself (a monitor
+    raises data queries, a site answers them)."""
+    return user
+
+
+ActingUser = Annotated[WebUser, Depends(acting_user)]

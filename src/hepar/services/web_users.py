@@ -1,8 +1,9 @@
 """Use case of ``hepar user add``: register a user of the web application with a password.
 
-In an empty database the first user is the study's admin (role ``data_manager``, shown as
-"admin"): the schema is created, the study row written and the admin registered in one go. Every
-later user is added by an admin (``by``) at a site, or study-wide.
+In an empty database the first user is the study's admin (role ``admin``: manages users and
+sites): the schema is created, the study row written and the admin registered in one go. Every
+later user is added by an admin or data manager (``by``) at one or more sites (``site_code``:
+codes separated by commas, the first the home site), or study-wide.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from .web_auth import MIN_PASSWORD_LENGTH, set_password
 
 __all__ = ["ADMIN_ROLE", "NewUser", "add_web_user", "check_schema"]
 
-#: The role the web application calls "admin".
-ADMIN_ROLE = Role.DATA_MANAGER
+#: The role of the study's first user.
+ADMIN_ROLE = Role.ADMIN
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,11 @@ class NewUser:
 
 
 def _role(role: str) -> Role:
-    if role == "admin":
-        return ADMIN_ROLE
     try:
         return Role(role)
     except ValueError:
         raise InvalidValueError(field="--role", value=role,
-                                expected=f"admin or one of {[r.value for r in Role]}") from None
+                                expected=f"one of {[r.value for r in Role]}") from None
 
 
 def check_schema(store: Store) -> None:
@@ -70,13 +69,13 @@ def add_web_user(store: Store, *, username: str, full_name: str, role: str, pass
                                     expected="admin without --site for the first user of an "
                                              "empty database")
         initialise_study(store, name=study_name, protocol=protocol, data_manager=username,
-                         full_name=full_name)
+                         full_name=full_name, role=ADMIN_ROLE)
         set_password(store, username, password)
         return NewUser(username, chosen.value, None, True)
     if by is None:
         raise InvalidValueError(field="--by", value=None,
                                 expected="the user name of an admin who adds this user")
-    add_user(store, by, username=username, full_name=full_name, role=chosen,
-             site_code=site_code)
+    codes = [c.strip() for c in site_code.split(",") if c.strip()] if site_code else None
+    add_user(store, by, username=username, full_name=full_name, role=chosen, site_code=codes)
     set_password(store, username, password)
     return NewUser(username, chosen.value, site_code, False)
