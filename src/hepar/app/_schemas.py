@@ -26,6 +26,8 @@ __all__ = [
     "SavedOut",
     "SessionOut",
     "TimelineOut",
+    "UserIn",
+    "UserOut",
 ]
 
 
@@ -102,6 +104,25 @@ class QueryCloseIn(_Strict):
     version: int = Field(ge=1, le=2**31 - 1, description="the version of the query read")
     reopen_with: str | None = Field(default=None, min_length=1, max_length=4000,
                                     description="re-open with this new question instead")
+
+
+class UserIn(_Strict):
+    """A new user of the study (added by an admin)."""
+
+    username: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._@-]+$")
+    full_name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=40)
+    sites: list[str] = Field(default_factory=list, max_length=50,
+                             description="site codes, the home site first; none: study-wide")
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    sites: list[str]
+    active: bool
 
 
 class SavedOut(BaseModel):

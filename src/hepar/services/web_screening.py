@@ -13,10 +13,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hepar.clinical import Analyte, Protocol
+from hepar.clinical import ActionTaken, Analyte, Protocol, Relatedness, SeriousnessCriterion
 from hepar.io import load_protocol
 
-__all__ = ["AttestationQuestion", "ScreeningForm", "screening_form"]
+__all__ = ["AE_CHOICES", "LAB_UNITS", "AttestationQuestion", "ScreeningForm", "screening_form"]
+
+#: The unit a lab row of the forms starts with, per analyte (any unit hepar.clinical converts
+#: may be typed instead).
+LAB_UNITS: dict[str, str] = {
+    "bilirubin": "umol/L", "creatinine": "umol/L", "haemoglobin": "mmol/L", "albumin": "g/L",
+    "alt": "U/L", "ast": "U/L", "alp": "U/L", "ggt": "U/L", "platelets": "10^9/L",
+    "leukocytes": "10^9/L", "neutrophils": "10^9/L", "lymphocytes": "10^9/L",
+}
+#: The choices of the adverse-event form (the values hepar.clinical.AdverseEvent accepts).
+AE_CHOICES: dict[str, list[str]] = {
+    "relatedness": [r.value for r in Relatedness],
+    "action_taken": [a.value for a in ActionTaken],
+    "seriousness_criteria": [c.value for c in SeriousnessCriterion],
+}
 
 #: Fields of the candidate record always on the form (the demographics the rules derive from).
 _ALWAYS_NUMBERS = ("weight_kg", "height_cm")

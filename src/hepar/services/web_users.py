@@ -13,12 +13,23 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from hepar.errors import InvalidValueError
-from hepar.store import Role, Store, Study, current_revision, head_revision, upgrade
+from hepar.store import (
+    PermissionDeniedError,
+    Role,
+    Site,
+    Store,
+    Study,
+    User,
+    UserSite,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 
 from .study_admin import add_user, initialise_study
 from .web_auth import MIN_PASSWORD_LENGTH, set_password
 
-__all__ = ["ADMIN_ROLE", "NewUser", "add_web_user", "check_schema"]
+__all__ = ["ADMIN_ROLE", "NewUser", "UserLine", "add_web_user", "check_schema", "list_users"]
 
 #: The role of the study's first user.
 ADMIN_ROLE = Role.ADMIN
@@ -79,3 +90,42 @@ def add_web_user(store: Store, *, username: str, full_name: str, role: str, pass
     add_user(store, by, username=username, full_name=full_name, role=chosen, site_code=codes)
     set_password(store, username, password)
     return NewUser(username, chosen.value, site_code, False)
+
+
+#: Roles that manage the study's users.
+USER_MANAGERS = frozenset({Role.ADMIN, Role.DATA_MANAGER})
+
+
+@dataclass(frozen=True)
+class UserLine:
+    """One user as the admin's user list shows it (never a password hash)."""
+
+    username: str
+    full_name: str
+    role: str
+    sites: list[str]
+    active: bool
+
+
+def list_users(store: Store, by: str) -> list[UserLine]:
+    """Every user of the study with their sites (home site first), for an admin ``by``."""
+    with store.read() as session:
+        actor = store.actor(session, by)
+        if actor.role not in USER_MANAGERS:
+            raise PermissionDeniedError(field="role", value=actor.role.value,
+                                        expected=f"one of {sorted(r.value for r in USER_MANAGERS)}"
+                                                 f" to manage users")
+        codes = dict(session.execute(select(Site.id, Site.code)).tuples().all())
+        memberships: dict[int, list[int]] = {}
+        for user_id, site_id in session.execute(select(UserSite.user_id, UserSite.site_id).where(
+                UserSite.deleted_at.is_(None)).order_by(UserSite.id)):
+            memberships.setdefault(user_id, []).append(site_id)
+        out = []
+        for user in session.scalars(select(User).where(User.deleted_at.is_(None))
+                                    .order_by(User.username)):
+            ids = memberships.get(user.id, [])
+            if user.site_id is not None:
+                ids = [user.site_id, *(i for i in ids if i != user.site_id)]
+            out.append(UserLine(user.username, user.full_name, user.role,
+                                [codes[i] for i in ids], user.active))
+        return out
