@@ -199,13 +199,26 @@ document.addEventListener("DOMContentLoaded", () => {
       else window.location.reload();
     });
   }
+  // live answers: the target is marked data-pending from a change until the answer to the last
+  // change is shown; an answer overtaken by a newer change is dropped, and the same record is
+  // not asked twice (the page does not move under the user's next click)
   for (const form of document.querySelectorAll("form[data-live][data-build]")) {
-    const live = hepar.debounce(async () => {
+    const target = document.querySelector(form.dataset.target);
+    let asked = 0;
+    let last = null;
+    const run = hepar.debounce(async () => {
       let body;
-      try { body = hepar.liveBody(form); } catch (e) { return; }
-      hepar.show(form.dataset.target, form.dataset.render,
-                 await hepar.api("POST", form.dataset.live, body));
+      try { body = hepar.liveBody(form); } catch (e) { delete target.dataset.pending; return; }
+      const text = JSON.stringify(body);
+      if (text === last) { delete target.dataset.pending; return; }  // e.g. a blur: no change
+      last = text;
+      const mine = ++asked;
+      const result = await hepar.api("POST", form.dataset.live, body);
+      if (mine !== asked) return;
+      hepar.show(form.dataset.target, form.dataset.render, result);
+      delete target.dataset.pending;
     }, 300);
+    const live = () => { target.dataset.pending = "1"; run(); };
     form.addEventListener("input", live);
     form.addEventListener("change", live);
   }

@@ -18,6 +18,7 @@ Create Date: 2026-12-04 18:50:00
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,7 +33,7 @@ depends_on = None
 _MIGRATION_ACTOR = "migration 0003"
 
 
-def _audited_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _audited_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
