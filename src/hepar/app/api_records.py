@@ -9,7 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from hepar.clinical import AdverseEvent, Candidate, QuestionnaireAnswers, RecistReads
+from hepar.clinical import (
+    AdverseEvent,
+    Candidate,
+    QuestionnaireAnswers,
+    RecistReads,
+    validate_record,
+)
+from hepar.services.clinical_recist import assess_reads, recist_json
 from hepar.services.clinical_screen import screen_candidate, screening_json
 from hepar.services.study_records import (
     record_adverse_event,
@@ -76,12 +83,14 @@ def recist(study_id: str, body: RecistReads, user: WritingUser,
            store: StoreDep) -> dict[str, Any]:
     """Save the baseline lesions and the time points read (lesions and reads saved before may be
     repeated as saved, or left out); answers the RECIST 1.1 response of every saved time point
-    and the best overall response."""
+    and the best overall response, under the body's settings."""
     visible_patient(store, user, study_id)
     record_recist_reads(store, user.username, study_id=study_id, reads=body)
-    assessment = patient_timeline(store, user, study_id).recist
-    assert assessment is not None  # reads were saved just now
-    return assessment
+    saved = patient_timeline(store, user, study_id).recist_reads
+    assert saved is not None  # reads were saved just now
+    settings = body.settings.model_dump(mode="json")
+    series = validate_record(RecistReads, {**saved, "settings": settings})
+    return recist_json(assess_reads(series))
 
 
 @router.post("/qol", status_code=201)
