@@ -106,3 +106,14 @@ def test_compiled_catalogue_is_used_unless_its_po_is_newer(tmp_path: Any, monkey
     finally:
         _i18n.current_language.reset(token)
         _i18n._translations.cache_clear()
+
+
+def test_admin_dashboard_lists_users_with_their_sites(client: TestClient,
+                                                      login: Callable[[str], dict[str, str]]
+                                                      ) -> None:
+    login("admin")
+    board = client.get("/").text
+    assert '<section id="users">' in board and 'data-api="POST /api/users"' in board
+    assert "<td>nurse.bc</td><td>nurse.bc</td><td>research_nurse</td><td>B, C</td>" in board
+    login("nurse.a")
+    assert '<section id="users">' not in client.get("/").text

@@ -115,8 +115,12 @@ def test_data_query_raised_answered_closed(client: TestClient, login: Login, sto
                        ("monitor.a", "status", "closed")]
 
 
-def test_logged_out_gets_no_queries(client: TestClient) -> None:
+def test_logged_out_gets_no_queries_users_or_booklet(client: TestClient) -> None:
     assert client.get("/api/queries").status_code == 401
+    assert client.get("/api/users").status_code == 401
+    page = client.get("/my-questionnaire", headers={"accept": "text/html"},
+                      follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login"
     token = client.get("/api/session").json()["csrf_token"]
     answer = client.post("/api/queries/1/answer", headers={"X-CSRF-Token": token},
                          json={"version": 1, "answer": "x"})

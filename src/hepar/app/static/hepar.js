@@ -43,6 +43,9 @@ const hepar = {
   },
   value(el) {
     if (el.dataset.int !== undefined) return parseInt(el.value, 10);
+    if (el.dataset.list !== undefined) {
+      return el.value.split(",").map((part) => part.trim()).filter((part) => part);
+    }
     if (el.type === "number") return Number(el.value);
     if (el.tagName === "SELECT" && (el.value === "true" || el.value === "false")) {
       return el.value === "true";
