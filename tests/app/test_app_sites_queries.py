@@ -73,6 +73,7 @@ def test_data_query_raised_answered_closed(client: TestClient, login: Login, sto
                                "question": "Source document says 70: please check."})
     assert raised.status_code == 201, raised.text
     query = raised.json()
+    assert 'id="query-form"' in client.get(f"/patients/{study_id}").text
     board = client.get("/api/dashboard").json()
     assert [(q["study_id"], q["status"], q["record"]) for q in board["open_queries"]] == \
         [(study_id, "open", f"labs#{lab_id}")]
@@ -92,6 +93,9 @@ def test_data_query_raised_answered_closed(client: TestClient, login: Login, sto
         missing.json()["detail"].replace("999999", "N")
 
     nurse = login("nurse.a")
+    page = client.get(f"/patients/{study_id}").text
+    assert f'data-api="POST /api/queries/{query["id"]}/answer"' in page
+    assert 'id="query-form"' not in page
     answered = client.post(f"/api/queries/{query['id']}/answer", headers=nurse,
                            json={"version": query["version"], "answer": "Typo: corrected."})
     assert answered.status_code == 200, answered.text
