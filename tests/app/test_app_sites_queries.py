@@ -149,6 +149,8 @@ def test_patient_signs_in_to_their_own_booklet_in_their_language(
     headers = login("patient.1")
     assert [p["study_id"] for p in client.get("/api/patients").json()] == [study_id]
     assert client.get(f"/api/patients/{other}").status_code == 422
+    assert client.get("/api/dashboard").status_code == 403  # no counts of the site's patients
+    assert client.get("/api/queries").status_code == 403
     assert client.post(f"/api/patients/{study_id}/labs", headers=headers,
                        json={"labs": [virtual.labs[0]]}).status_code == 403
     page = client.get("/my-questionnaire")

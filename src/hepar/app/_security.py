@@ -147,7 +147,8 @@ def writing_user(request: Request, user: CurrentUser,
     if user.read_only:
         raise PermissionDeniedError(field="role", value=user.role.value,
                                     expected="a role that may write (monitors and "
-                                             "statisticians read only)")
+                                             "statisticians read only; admins manage users; "
+                                             "patients answer their own booklets)")
     return user
 
 

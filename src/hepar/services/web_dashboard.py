@@ -16,7 +16,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from hepar.store import AdverseEventRow, DataQuery, Patient, SaeReport, Store, VisitRow
+from hepar.store import (
+    AdverseEventRow,
+    DataQuery,
+    Patient,
+    PermissionDeniedError,
+    Role,
+    SaeReport,
+    Store,
+    VisitRow,
+)
 
 from .web_auth import WebUser
 
@@ -37,6 +46,9 @@ class Dashboard:
 
 def dashboard(store: Store, user: WebUser, *, now: datetime) -> Dashboard:
     """The dashboard of ``user``'s site (every site for a study-wide user) at ``now`` (aware)."""
+    if user.role is Role.PATIENT:
+        raise PermissionDeniedError(field="role", value=user.role.value,
+                                    expected="a study staff role to read the dashboard")
     today = now.date()
     out = Dashboard(today)
     scope: list[ColumnElement[bool]] = [Patient.deleted_at.is_(None)]
