@@ -11,7 +11,7 @@ CONSTRAINTS := constraints.txt
 FRESH_VENV  := .venv-constraints
 
 .PHONY: demo test lint typecheck contracts unit benchmarks clean constraints pg-test-server \
-        weasyprint-libs chromium viewer
+        weasyprint-libs chromium viewer catalogs
 
 # WeasyPrint (hepar.reports: PDF) needs Pango, HarfBuzz (with its subsetter) and fonts from the
 # system (Debian packages). Installed only when missing; apt-get needs root.
@@ -24,11 +24,20 @@ $(BIN)/python:
 
 $(STAMP_RUN): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
+	$(MAKE) --no-print-directory catalogs
 	touch $@
 
 $(STAMP_TEST): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	$(MAKE) --no-print-directory catalogs
 	touch $@ $(STAMP_RUN)
+
+# The interface's translations: Babel compiles each gettext catalogue (.po, in git) to its .mo
+# (not in git) at install; hepar.app compiles a .po in memory where its .mo is missing or older.
+LOCALE := src/hepar/app/locale
+
+catalogs:
+	$(BIN)/pybabel compile -D messages -d $(LOCALE)
 
 # Resolve pyproject.toml's dependencies afresh (newest versions its bounds allow) in a throw-away
 # venv, and pin what was installed. Run `make test` afterwards: the pins are what it tests.

@@ -21,16 +21,18 @@ from hepar.phantoms import (
 )
 from hepar.services.study_admin import add_site, add_user, initialise_study
 from hepar.services.web_auth import LoginThrottle, set_password
-from hepar.store import Store, upgrade
+from hepar.store import Role, Store, upgrade
 
 PASSWORD = "correct horse battery"
-#: user name -> (role, site code or None: study-wide)
-USERS = {
-    "nurse.a": ("research_nurse", "A"),
-    "investigator.a": ("investigator", "A"),
-    "radiologist.a": ("radiologist", "A"),
-    "monitor.a": ("monitor", "A"),
-    "nurse.b": ("research_nurse", "B"),
+#: user name -> (role, site codes (the first the home site) or None: study-wide)
+USERS: dict[str, tuple[str, list[str] | None]] = {
+    "nurse.a": ("research_nurse", ["A"]),
+    "investigator.a": ("investigator", ["A"]),
+    "radiologist.a": ("radiologist", ["A"]),
+    "monitor.a": ("monitor", ["A"]),
+    "nurse.b": ("research_nurse", ["B"]),
+    "nurse.bc": ("research_nurse", ["B", "C"]),
+    "statistician": ("statistician", None),
 }
 
 
@@ -72,9 +74,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = Store(f"sqlite:///{path}")
     upgrade(db.engine)
     initialise_study(db, name="HEPAR PLUS", protocol="registry", data_manager="admin",
-                     full_name="study admin")
+                     full_name="study admin", role=Role.ADMIN)
     set_password(db, "admin", PASSWORD)
-    for code in ("A", "B"):
+    for code in ("A", "B", "C"):
         add_site(db, "admin", code=code, name=f"hospital {code}")
     for username, (role, site) in USERS.items():
         add_user(db, "admin", username=username, full_name=username, role=role, site_code=site)

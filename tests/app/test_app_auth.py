@@ -110,7 +110,8 @@ def test_monitor_reads_but_cannot_write(client: TestClient,
     answer = client.post("/api/patients", json={"identifier": "virtual-mrn-2"}, headers=monitor)
     assert answer.status_code == 403
     assert answer.json()["detail"] == ("role = 'monitor': expected a role that may write "
-                                       "(monitors and statisticians read only)")
+                                       "(monitors and statisticians read only; admins manage "
+                                       "users; patients answer their own booklets)")
     answer = client.post(f"/api/patients/{patient['study_id']}/consent",
                          json={"consented_on": "2025-01-06", "form_version": "1.0"},
                          headers=monitor)

@@ -38,7 +38,7 @@ def test_first_user_must_be_admin_and_password_comes_from_a_file(tmp_path: Path)
     made = _run(["user", "add", "boss", "--full-name", "The Boss", "--role", "admin",
                  "--password-file", str(tmp_path / "pw"), "--json"], env)
     assert made.returncode == 0, made.stderr
-    assert json.loads(made.stdout) == {"username": "boss", "role": "data_manager", "site": None,
+    assert json.loads(made.stdout) == {"username": "boss", "role": "admin", "site": None,
                                        "first_admin": True}
     (tmp_path / "short").write_text("short\n", encoding="utf-8")
     short = _run(["user", "add", "nina", "--full-name", "Nina", "--role", "monitor", "--by",
@@ -84,7 +84,7 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
             token = client.get("/api/session").json()["csrf_token"]
             login = client.post("/api/login", headers={"X-CSRF-Token": token},
                                 json={"username": "boss", "password": "a long enough password"})
-            assert login.status_code == 200 and login.json()["role"] == "data_manager"
+            assert login.status_code == 200 and login.json()["role"] == "admin"
             assert client.get("/api/patients").json() == []
             assert client.get("/docs").status_code == 200
     finally:

@@ -73,3 +73,47 @@ def test_epro_in_dutch_signs_staff_out(client: TestClient, login: Callable[[str]
     qol = client.get(f"/api/patients/{study_id}").json()["qol"]
     assert len(qol) == 1 and qol[0]["visit_code"] == "fu-3m"
     assert qol[0]["answers"] == {k: v for k, v in virtual.qol["answers"].items() if int(k) <= 30}
+
+
+def test_compiled_catalogue_is_used_unless_its_po_is_newer(tmp_path: Any, monkeypatch: Any
+                                                           ) -> None:
+    import os
+    import shutil
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from hepar.app import _i18n
+
+    folder = tmp_path / "nl" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "messages.po"
+    shutil.copy(_i18n._LOCALE / "nl" / "LC_MESSAGES" / "messages.po", po)
+    with po.open("rb") as file:
+        catalog = read_po(file, locale="nl")
+    catalog["Dashboard"].string = "Overzicht (gecompileerd)"  # tells the two apart
+    with (folder / "messages.mo").open("wb") as file:
+        write_mo(file, catalog)
+    os.utime(po, (1_000_000_000, 1_000_000_000))  # the .mo is newer: it is read
+    monkeypatch.setattr(_i18n, "_LOCALE", tmp_path)
+    token = _i18n.current_language.set("nl")
+    try:
+        _i18n._translations.cache_clear()
+        assert _i18n.gettext_("Dashboard") == "Overzicht (gecompileerd)"
+        os.utime(po)  # a site edited its .po after the install: the .po wins
+        _i18n._translations.cache_clear()
+        assert _i18n.gettext_("Dashboard") == "Overzicht"
+    finally:
+        _i18n.current_language.reset(token)
+        _i18n._translations.cache_clear()
+
+
+def test_admin_dashboard_lists_users_with_their_sites(client: TestClient,
+                                                      login: Callable[[str], dict[str, str]]
+                                                      ) -> None:
+    login("admin")
+    board = client.get("/").text
+    assert '<section id="users">' in board and 'data-api="POST /api/users"' in board
+    assert "<td>nurse.bc</td><td>nurse.bc</td><td>research_nurse</td><td>B, C</td>" in board
+    login("nurse.a")
+    assert '<section id="users">' not in client.get("/").text

@@ -16,7 +16,16 @@ from hepar.errors import HeparWarning
 from hepar.services.web_auth import LoginThrottle
 from hepar.store import Store
 
-from . import api_auth, api_live, api_patients, api_records, pages, pages_epro
+from . import (
+    api_auth,
+    api_live,
+    api_patients,
+    api_queries,
+    api_records,
+    api_users,
+    pages,
+    pages_epro,
+)
 from ._errors import install_error_handlers
 from ._i18n import LANG_COOKIE, current_language, language_of
 from ._security import COOKIE, SessionCodec, new_session, write_cookie
@@ -68,7 +77,8 @@ def create_app(store: Store | None = None, *, secret_key: str | None = None,
         return response
 
     install_error_handlers(app)
-    for module in (api_auth, api_patients, api_records, api_live, pages, pages_epro):
+    for module in (api_auth, api_patients, api_records, api_live, api_queries, api_users, pages,
+                   pages_epro):
         app.include_router(module.router)
     for router in (imaging_api, monitor_api, imaging_pages, monitor_pages):
         app.include_router(router)

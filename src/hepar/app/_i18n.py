@@ -1,8 +1,9 @@
 """The interface's languages (gettext catalogues, English and Dutch shipped).
 
 The catalogues are gettext ``.po`` files in ``locale/<lang>/LC_MESSAGES/messages.po``; Babel
-compiles them to the binary ``.mo`` form in memory when the app starts (so no compiled file is
-kept in the source tree and a site's edited ``.po`` is picked up at the next start). The language
+compiles them to ``messages.mo`` beside them at install (``make catalogs``; the ``.mo`` files are
+not kept in git). A ``.po`` without its ``.mo``, or edited after it (a site's own wording), is
+compiled in memory when the app starts instead, so that the ``.po`` always wins. The language
 of a request is the ``hepar_lang`` cookie, else the browser's Accept-Language, else English; the
 ePRO screen uses the patient's language instead.
 """
@@ -29,9 +30,13 @@ current_language: ContextVar[str] = ContextVar("hepar_language", default="en")
 
 @cache
 def _translations(language: str) -> gettext.NullTranslations:
-    po = _LOCALE / language / "LC_MESSAGES" / "messages.po"
+    folder = _LOCALE / language / "LC_MESSAGES"
+    po, mo = folder / "messages.po", folder / "messages.mo"
     if not po.is_file():
         return gettext.NullTranslations()
+    if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as file:
+            return gettext.GNUTranslations(file)
     with po.open("rb") as file:
         catalog = read_po(file, locale=language)
     buffer = io.BytesIO()

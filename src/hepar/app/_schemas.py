@@ -20,9 +20,14 @@ __all__ = [
     "LoginIn",
     "PatientIn",
     "PatientOut",
+    "QueryAnswerIn",
+    "QueryCloseIn",
+    "QueryIn",
     "SavedOut",
     "SessionOut",
     "TimelineOut",
+    "UserIn",
+    "UserOut",
 ]
 
 
@@ -53,6 +58,8 @@ class PatientIn(_Strict):
     study_id: str | None = Field(default=None, min_length=1, max_length=40)
     sex: str | None = Field(default=None, pattern="^(male|female)$")
     birth_date: date | None = None
+    language: str | None = Field(default=None, pattern="^[a-z]{2}$",
+                                 description="ISO 639-1 code: the QoL booklet's language")
 
 
 class PatientOut(BaseModel):
@@ -62,6 +69,7 @@ class PatientOut(BaseModel):
     sex: str | None
     birth_year: int | None
     version: int
+    language: str | None
 
 
 class ConsentIn(_Strict):
@@ -76,6 +84,45 @@ class EnrolIn(_Strict):
 class LabsIn(_Strict):
     labs: list[LabValue] = Field(min_length=1, max_length=200)
     visit_code: str | None = Field(default=None, max_length=40)
+
+
+class QueryIn(_Strict):
+    """A monitor's data query on a saved record of the patient."""
+
+    table: str = Field(min_length=1, max_length=40, description="e.g. labs")
+    record_id: int = Field(ge=1, le=2**31 - 1)
+    field: str | None = Field(default=None, max_length=60)
+    question: str = Field(min_length=1, max_length=4000)
+
+
+class QueryAnswerIn(_Strict):
+    version: int = Field(ge=1, le=2**31 - 1, description="the version of the query read")
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+class QueryCloseIn(_Strict):
+    version: int = Field(ge=1, le=2**31 - 1, description="the version of the query read")
+    reopen_with: str | None = Field(default=None, min_length=1, max_length=4000,
+                                    description="re-open with this new question instead")
+
+
+class UserIn(_Strict):
+    """A new user of the study (added by an admin)."""
+
+    username: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._@-]+$")
+    full_name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=40)
+    sites: list[str] = Field(default_factory=list, max_length=50,
+                             description="site codes, the home site first; none: study-wide")
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    sites: list[str]
+    active: bool
 
 
 class SavedOut(BaseModel):
@@ -96,6 +143,8 @@ class TimelineOut(BaseModel):
     qol: list[dict[str, Any]]
     recist: dict[str, Any] | None
     adverse_events: list[dict[str, Any]]
+    recist_reads: dict[str, Any] | None
+    queries: list[dict[str, Any]]
 
 
 class DashboardOut(BaseModel):
@@ -105,3 +154,4 @@ class DashboardOut(BaseModel):
     visits_due: list[dict[str, Any]]
     visits_overdue: list[dict[str, Any]]
     sae_reports_overdue: list[dict[str, Any]]
+    open_queries: list[dict[str, Any]]

@@ -28,6 +28,7 @@ from hepar.store import PermissionDeniedError, Store
 __all__ = [
     "COOKIE",
     "SESSION_MAX_AGE_S",
+    "ActingUser",
     "CurrentUser",
     "NotSignedInError",
     "SessionCodec",
@@ -146,8 +147,19 @@ def writing_user(request: Request, user: CurrentUser,
     if user.read_only:
         raise PermissionDeniedError(field="role", value=user.role.value,
                                     expected="a role that may write (monitors and "
-                                             "statisticians read only)")
+                                             "statisticians read only; admins manage users; "
+                                             "patients answer their own booklets)")
     return user
 
 
 WritingUser = Annotated[WebUser, Depends(writing_user)]
+
+
+def acting_user(request: Request, user: CurrentUser,
+                _csrf: Annotated[None, Depends(check_csrf)]) -> WebUser:
+    """The signed-in user of an unsafe request whose use case checks the role itself (a monitor
+    raises data queries, a site answers them)."""
+    return user
+
+
+ActingUser = Annotated[WebUser, Depends(acting_user)]

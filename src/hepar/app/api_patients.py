@@ -41,7 +41,8 @@ def register(body: PatientIn, user: WritingUser, store: StoreDep) -> PatientOut:
                                 expected="the code of the patient's site (you are study-wide)")
     study_id = body.study_id or new_study_id(site)
     register_patient(store, user.username, study_id=study_id, site_code=site,
-                     identifier=body.identifier, sex=body.sex, birth_date=body.birth_date)
+                     identifier=body.identifier, sex=body.sex, birth_date=body.birth_date,
+                     language=body.language)
     return PatientOut(**asdict(visible_patient(store, user, study_id)))
 
 

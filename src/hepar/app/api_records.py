@@ -9,7 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from hepar.clinical import AdverseEvent, Candidate, QuestionnaireAnswers, RecistReads
+from hepar.clinical import (
+    AdverseEvent,
+    Candidate,
+    QuestionnaireAnswers,
+    RecistReads,
+    validate_record,
+)
 from hepar.services.clinical_recist import assess_reads, recist_json
 from hepar.services.clinical_screen import screen_candidate, screening_json
 from hepar.services.study_records import (
@@ -22,7 +28,7 @@ from hepar.services.study_records import (
 )
 from hepar.services.web_auth import WebUser
 from hepar.services.web_labs import lab_grades
-from hepar.services.web_patients import qol_booklet, visible_patient
+from hepar.services.web_patients import patient_timeline, qol_booklet, visible_patient
 
 from ._schemas import ConsentIn, LabsIn, SavedOut
 from ._security import StoreDep, WritingUser
@@ -75,12 +81,16 @@ def labs(study_id: str, body: LabsIn, user: WritingUser, store: StoreDep
 @router.post("/recist", status_code=201)
 def recist(study_id: str, body: RecistReads, user: WritingUser,
            store: StoreDep) -> dict[str, Any]:
-    """Save the baseline lesions and the time points read; answers the RECIST 1.1 response of
-    each time point and the best overall response."""
+    """Save the baseline lesions and the time points read (lesions and reads saved before may be
+    repeated as saved, or left out); answers the RECIST 1.1 response of every saved time point
+    and the best overall response, under the body's settings."""
     visible_patient(store, user, study_id)
-    assessment = recist_json(assess_reads(body))
     record_recist_reads(store, user.username, study_id=study_id, reads=body)
-    return assessment
+    saved = patient_timeline(store, user, study_id).recist_reads
+    assert saved is not None  # reads were saved just now
+    settings = body.settings.model_dump(mode="json")
+    series = validate_record(RecistReads, {**saved, "settings": settings})
+    return recist_json(assess_reads(series))
 
 
 @router.post("/qol", status_code=201)

@@ -24,6 +24,9 @@ from hepar.physics import S_PER_H
 from hepar.services.web_auth import WebUser
 from hepar.services.web_dashboard import dashboard
 from hepar.services.web_patients import list_patients, patient_timeline
+from hepar.services.web_screening import AE_CHOICES, LAB_UNITS, screening_form
+from hepar.services.web_users import USER_MANAGERS, list_users
+from hepar.store import Role
 
 from ._i18n import LANG_COOKIE, LANGUAGES, current_language, gettext_, ngettext_
 from ._security import CurrentUser, StoreDep, check_csrf, csrf_token, optional_user
@@ -79,14 +82,19 @@ def login_form(request: Request, store: StoreDep, username: Annotated[str, Form(
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard_page(request: Request, user: CurrentUser, store: StoreDep) -> HTMLResponse:
+def dashboard_page(request: Request, user: CurrentUser, store: StoreDep) -> Response:
+    if user.role is Role.PATIENT:  # a patient's own sign-in reaches their booklet only
+        return RedirectResponse("/my-questionnaire", status_code=303)
     board = dashboard(store, user, now=datetime.now(UTC))
+    users = list_users(store, user.username) if user.role in USER_MANAGERS else None
     return render(request, "dashboard.html", user, board=board,
-                  patients=list_patients(store, user))
+                  patients=list_patients(store, user), users=users,
+                  roles=[r.value for r in Role])
 
 
 @router.get("/patients/{study_id}", response_class=HTMLResponse)
 def patient_page(request: Request, study_id: str, user: CurrentUser,
                  store: StoreDep) -> HTMLResponse:
     timeline = asdict(patient_timeline(store, user, study_id))
-    return render(request, "patient.html", user, timeline=timeline)
+    return render(request, "patient.html", user, timeline=timeline,
+                  screening=screening_form(), units=LAB_UNITS, ae_choices=AE_CHOICES)

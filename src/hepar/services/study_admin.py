@@ -6,7 +6,7 @@ Each function is one transaction as a named user (``user``: a user name of the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from hepar.store import (
     KEY_READERS,
     Actor,
     Patient,
+    PatientAccount,
     PatientKey,
     PatientOwned,
     PermissionDeniedError,
@@ -26,6 +27,7 @@ from hepar.store import (
     Store,
     Study,
     User,
+    UserSite,
     conflict_error,
     python_value,
 )
@@ -36,7 +38,9 @@ __all__ = [
     "PatientKeyView",
     "add_site",
     "add_user",
+    "add_user_site",
     "initialise_study",
+    "link_patient_account",
     "lock_study",
     "read_patient_key",
     "soft_delete_record",
@@ -51,12 +55,16 @@ _CLINICAL_DATES = frozenset({"sampled_on", "performed_on", "read_on", "completed
 
 
 def initialise_study(store: Store, *, name: str, protocol: str, data_manager: str,
-                     full_name: str) -> SavedRecord:
-    """Create the study row and its first user (a data manager) in an empty database.
+                     full_name: str, role: Role = Role.DATA_MANAGER) -> SavedRecord:
+    """Create the study row and its first user (a data manager, or the ``admin`` of the web
+    application) in an empty database.
 
     The only write without an existing user: it is audited as ``data_manager`` itself.
     """
-    with store.write(Actor(data_manager, Role.DATA_MANAGER)) as session:
+    if role not in (Role.DATA_MANAGER, Role.ADMIN):
+        raise InvalidValueError(field="role", value=role.value,
+                                expected="data_manager or admin for the study's first user")
+    with store.write(Actor(data_manager, role)) as session:
         if session.scalar(select(func.count()).select_from(Study)) or \
                 session.scalar(select(func.count()).select_from(User)):
             raise InvalidValueError(field="study", value=name,
@@ -64,13 +72,13 @@ def initialise_study(store: Store, *, name: str, protocol: str, data_manager: st
         study = Study(name=name, protocol=protocol, locked=False)
         session.add(study)
         session.add(User(username=data_manager, full_name=full_name,
-                         role=Role.DATA_MANAGER.value, site_id=None, active=True))
+                         role=role.value, site_id=None, active=True))
         session.flush()
         return saved(study)
 
 
 def add_site(store: Store, user: str, *, code: str, name: str) -> SavedRecord:
-    """Register a participating site (data manager)."""
+    """Register a participating site (data manager, admin)."""
     with store.write(user) as session:
         site = Site(code=code, name=name)
         session.add(site)
@@ -78,23 +86,73 @@ def add_site(store: Store, user: str, *, code: str, name: str) -> SavedRecord:
         return saved(site)
 
 
+def _site_id(session: Any, code: str) -> int:
+    site_id = session.scalar(select(Site.id).where(Site.code == code))
+    if site_id is None:
+        raise InvalidValueError(field="site", value=code,
+                                expected="the code of a registered site")
+    return int(site_id)
+
+
 def add_user(store: Store, user: str, *, username: str, full_name: str, role: str | Role,
-             site_code: str | None) -> SavedRecord:
-    """Register a user with a role at a site (``None``: study-wide) (data manager)."""
+             site_code: str | Sequence[str] | None) -> SavedRecord:
+    """Register a user with a role at one or more sites (``None``: study-wide) (data manager,
+    admin). The first site is the user's home site; a ``patient`` user is linked to their record
+    with :func:`link_patient_account`."""
     try:
         chosen = Role(role)
     except ValueError:
         raise InvalidValueError(field="role", value=role,
                                 expected=f"one of {[r.value for r in Role]}") from None
+    codes = [site_code] if isinstance(site_code, str) else list(site_code or [])
+    if chosen is Role.PATIENT and not codes:
+        raise InvalidValueError(field="site", value=None,
+                                expected="the site of the patient (a patient user is never "
+                                         "study-wide)")
     with store.write(user) as session:
-        site_id = None
-        if site_code is not None:
-            site_id = session.scalar(select(Site.id).where(Site.code == site_code))
-            if site_id is None:
-                raise InvalidValueError(field="site", value=site_code,
-                                        expected="the code of a registered site")
-        row = User(username=username, full_name=full_name, role=chosen.value, site_id=site_id,
-                   active=True)
+        site_ids = list(dict.fromkeys(_site_id(session, code) for code in codes))
+        row = User(username=username, full_name=full_name, role=chosen.value,
+                   site_id=site_ids[0] if site_ids else None, active=True)
+        session.add(row)
+        session.flush()
+        session.add_all(UserSite(user_id=row.id, site_id=site_id) for site_id in site_ids)
+        session.flush()
+        return saved(row)
+
+
+def add_user_site(store: Store, user: str, *, username: str, site_code: str) -> SavedRecord:
+    """Let the user ``username`` (of a site) work for one more site (data manager, admin)."""
+    with store.write(user) as session:
+        member = session.scalars(select(User).where(User.username == username)).first()
+        if member is None:
+            raise InvalidValueError(field="user", value=username,
+                                    expected="a registered user of this study")
+        if member.site_id is None:
+            raise InvalidValueError(field="user", value=username,
+                                    expected="a user of a site (study-wide users see every "
+                                             "site already)")
+        site_id = _site_id(session, site_code)
+        row = UserSite(user_id=member.id, site_id=site_id)
+        session.add(row)
+        session.flush()
+        return saved(row)
+
+
+def link_patient_account(store: Store, user: str, *, username: str,
+                         study_id: str) -> SavedRecord:
+    """Link the ``patient`` user ``username`` to the record ``study_id``: they may then answer
+    their own QoL booklets (ePRO) and nothing else (investigator, nurse, data manager, admin)."""
+    with store.write(user) as session:
+        actor = session.info["actor"]
+        member = session.scalars(select(User).where(User.username == username)).first()
+        if member is None or member.role != Role.PATIENT.value:
+            raise InvalidValueError(field="user", value=username,
+                                    expected="a registered user of role 'patient'")
+        patient = patient_for_write(session, actor, study_id)
+        if member.site_id != patient.site_id:
+            raise InvalidValueError(field="user", value=username,
+                                    expected=f"a patient user of the site of {study_id}")
+        row = PatientAccount(patient_id=patient.id, user_id=member.id)
         session.add(row)
         session.flush()
         return saved(row)

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from hepar.store import Actor, Audited, Patient
 
-__all__ = ["SavedRecord", "check_after_consent", "consent_date", "patient_for_write",
-           "saved"]
+__all__ = ["SavedRecord", "actor_sites", "check_after_consent", "consent_date",
+           "patient_for_write", "saved"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,42 @@ def saved(row: Audited) -> SavedRecord:
     return SavedRecord(row.__tablename__, row.id, row.version)
 
 
+def actor_sites(session: Session, actor: Actor) -> frozenset[int] | None:
+    """The ids of the sites ``actor`` works for (None: study-wide, a user without a home site).
+
+    A user of a site works for every site of theirs in ``user_sites`` (their home site
+    ``users.site_id`` included); a ``patient`` user for the site of their own record.
+    """
+    from sqlalchemy import select
+
+    from hepar.store import Patient, PatientAccount, User, UserSite
+
+    if actor.role.value == "patient":
+        own = (select(Patient.site_id).join(PatientAccount, PatientAccount.patient_id == Patient.id)
+               .join(User, User.id == PatientAccount.user_id)
+               .where(User.username == actor.username, PatientAccount.deleted_at.is_(None)))
+        return frozenset(session.scalars(own))
+    if actor.site_id is None:
+        return None
+    joined = (select(UserSite.site_id).join(User, User.id == UserSite.user_id)
+              .where(User.username == actor.username, UserSite.deleted_at.is_(None)))
+    return frozenset({actor.site_id, *session.scalars(joined)})
+
+
+def _own_patient(session: Session, actor: Actor, patient: Patient) -> bool:
+    from sqlalchemy import select
+
+    from hepar.store import PatientAccount, User
+
+    return session.scalar(
+        select(PatientAccount.id).join(User, User.id == PatientAccount.user_id)
+        .where(User.username == actor.username, PatientAccount.patient_id == patient.id,
+               PatientAccount.deleted_at.is_(None))) is not None
+
+
 def patient_for_write(session: Session, actor: Actor, study_id: str) -> Patient:
-    """The patient ``study_id``, if ``actor``'s site may write it."""
+    """The patient ``study_id``, if ``actor`` works for its site (a ``patient`` user: if it is
+    their own record)."""
     from sqlalchemy import func, select
 
     from hepar.store import Consent, Patient, PermissionDeniedError
@@ -53,9 +87,15 @@ def patient_for_write(session: Session, actor: Actor, study_id: str) -> Patient:
     if patient is None or patient.deleted_at is not None:
         raise InvalidValueError(field="study_id", value=study_id,
                                 expected="the study ID of a registered patient")
-    if actor.site_id is not None and actor.site_id != patient.site_id:
-        raise PermissionDeniedError(field="user", value=actor.username,
-                                    expected=f"a user of the site of patient {study_id}")
+    if actor.role.value == "patient":
+        if not _own_patient(session, actor, patient):
+            raise PermissionDeniedError(field="user", value=actor.username,
+                                        expected=f"the patient {study_id} themself")
+    elif actor.site_id is not None and actor.site_id != patient.site_id:
+        sites = actor_sites(session, actor)
+        if sites is not None and patient.site_id not in sites:
+            raise PermissionDeniedError(field="user", value=actor.username,
+                                        expected=f"a user of the site of patient {study_id}")
     session.info.setdefault("consent_date", {})[patient.id] = found[1] if found else None
     return patient
 

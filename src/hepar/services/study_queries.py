@@ -24,7 +24,7 @@ from hepar.store import (
     Store,
 )
 
-from .study_common import patient_for_write
+from .study_common import actor_sites, patient_for_write
 
 __all__ = ["list_patients", "patient_records", "record_history"]
 
@@ -42,8 +42,9 @@ def list_patients(store: Store, user: str) -> list[dict[str, Any]]:
     with store.read() as session:
         actor = _reader(store, session, user)
         query = select(Patient).order_by(Patient.study_id)
-        if actor.site_id is not None:
-            query = query.where(Patient.site_id == actor.site_id)
+        sites = actor_sites(session, actor)
+        if sites is not None:
+            query = query.where(Patient.site_id.in_(sites))
         return [{"study_id": p.study_id, "site_id": p.site_id, "status": p.status,
                  "id": p.id, "version": p.version, "deleted": p.deleted_at is not None}
                 for p in session.scalars(query)]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hepar.clinical import (
     AdverseEvent,
@@ -21,14 +23,15 @@ from hepar.clinical import (
     QuestionnaireAnswers,
     RecistReads,
     assess_recist,
-    evaluate_eligibility,
     plan_visits,
     sae_report_status,
     score_answers,
+    validate_record,
 )
 from hepar.errors import InvalidValueError
 from hepar.io import load_protocol, load_questionnaire
 from hepar.store import (
+    WRITERS,
     Administration,
     AdverseEventRow,
     Attestation,
@@ -39,6 +42,7 @@ from hepar.store import (
     LutetiumCycleRow,
     Patient,
     PatientKey,
+    PermissionDeniedError,
     Plan,
     ProcessingRun,
     QolAnswer,
@@ -54,7 +58,13 @@ from hepar.store import (
     to_text,
 )
 
-from .study_common import SavedRecord, check_after_consent, patient_for_write, saved
+from .study_common import (
+    SavedRecord,
+    actor_sites,
+    check_after_consent,
+    patient_for_write,
+    saved,
+)
 
 __all__ = [
     "record_administration",
@@ -68,15 +78,22 @@ __all__ = [
     "record_recist_reads",
     "record_screening",
     "register_patient",
+    "saved_recist_data",
     "schedule_visits",
 ]
 
 
 def register_patient(store: Store, user: str, *, study_id: str, site_code: str,
                      identifier: str, sex: str | None = None,
-                     birth_date: date | None = None) -> SavedRecord:
+                     birth_date: date | None = None,
+                     language: str | None = None) -> SavedRecord:
     """Register a patient under the pseudonymous ``study_id``; the identifying ``identifier``
-    and birth date go to the key table, with the patient's pseudonymisation secret."""
+    and birth date go to the key table, with the patient's pseudonymisation secret.
+    ``language`` (ISO 639-1 code) is the one the patient's QoL booklets are given in."""
+    if language is not None and not (len(language) == 2 and language.isalpha()
+                                     and language.islower()):
+        raise InvalidValueError(field="language", value=language,
+                                expected="a two-letter ISO 639-1 code, e.g. nl")
     from .study_imaging import date_shift_hours, new_pseudonym_seed
 
     with store.write(user) as session:
@@ -85,7 +102,8 @@ def register_patient(store: Store, user: str, *, study_id: str, site_code: str,
         if site is None:
             raise InvalidValueError(field="site", value=site_code,
                                     expected="the code of a registered site")
-        if actor.site_id is not None and actor.site_id != site.id:
+        sites = actor_sites(session, actor)
+        if sites is not None and site.id not in sites:
             from hepar.store import PermissionDeniedError
 
             raise PermissionDeniedError(field="site", value=site_code,
@@ -94,7 +112,8 @@ def register_patient(store: Store, user: str, *, study_id: str, site_code: str,
             raise InvalidValueError(field="study_id", value=study_id,
                                     expected="a study ID not used by another patient")
         patient = Patient(study_id=study_id, site_id=site.id, sex=sex,
-                          birth_year=birth_date.year if birth_date else None, status="registered")
+                          birth_year=birth_date.year if birth_date else None, status="registered",
+                          language=language)
         session.add(patient)
         session.flush()
         seed = new_pseudonym_seed()
@@ -119,10 +138,13 @@ def record_consent(store: Store, user: str, *, study_id: str, consented_on: date
 
 def record_screening(store: Store, user: str, *, study_id: str, candidate: Candidate,
                      protocol: str = "registry") -> SavedRecord:
-    """Evaluate ``candidate`` against the protocol and save the verdict, each criterion's
-    result (long format) and the attestations; the patient's status follows the verdict."""
-    rules = load_protocol(protocol)
-    result = evaluate_eligibility(candidate, rules)
+    """Check ``candidate`` (the protocol's plausibility checks,
+    :func:`hepar.clinical.check_candidate`), evaluate it against the protocol and save the
+    verdict, each criterion's result (long format) and the attestations; the patient's status
+    follows the verdict."""
+    from .clinical_screen import screen_candidate
+
+    result = screen_candidate(candidate, load_protocol(protocol))  # plausibility checks first
     with store.write(user) as session:
         patient = patient_for_write(session, session.info["actor"], study_id)
         check_after_consent(session, patient, [("screening_date", candidate.screening_date)])
@@ -227,17 +249,105 @@ def record_qol(store: Store, user: str, *, study_id: str, answers: Questionnaire
         return saved(booklet)
 
 
+def saved_recist_data(session: Session, patient_id: int) -> dict[str, Any] | None:
+    """The saved lesions and reads of a patient as :class:`hepar.clinical.RecistReads` JSON
+    (reads in date order; None: no lesion saved)."""
+    def rows(model: Any, *order: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(
+            model.patient_id == patient_id, model.deleted_at.is_(None)).order_by(*order,
+                                                                                  model.id)))
+
+    lesions = rows(LesionRow)
+    if not lesions:
+        return None
+    by_id = {row.id: row for row in lesions}
+    measurements = rows(RecistMeasurement)
+    timepoints = []
+    for read in rows(RecistRead, RecistRead.read_on):
+        measured: dict[str, Any] = {}
+        non_target: dict[str, Any] = {}
+        for m in measurements:
+            if m.read_id != read.id:
+                continue
+            lesion = by_id[m.lesion_id]
+            value = m.diameter_mm if m.diameter_mm is not None else m.code
+            (measured if lesion.role == "target" else non_target)[lesion.lesion_code] = value
+        timepoints.append({
+            "date": read.read_on.isoformat(), "measurements_mm": measured,
+            "non_target": non_target, "new_lesions": _new_lesions(read.new_lesions),
+            "new_lesions_in_treated_volume": _new_lesions(read.new_lesions_in_treated_volume)})
+    return {"lesions": [{"id": r.lesion_code, "role": r.role, "organ": r.organ,
+                         "nodal": r.nodal, "in_treated_volume": r.in_treated_volume,
+                         "slice_thickness_mm": r.slice_thickness_mm} for r in lesions],
+            "timepoints": timepoints}
+
+
+def _new_lesions(text: str | None) -> bool | str | None:
+    return {"true": True, "false": False, None: None}.get(text, text)
+
+
+def _merged_reads(saved: dict[str, Any] | None, reads: RecistReads) -> RecistReads:
+    """The saved reads with the new ones: a lesion or time point saved already must be given as
+    it was saved (a correction goes through update_record, with a reason)."""
+    if saved is None:
+        return reads
+    incoming = reads.model_dump(mode="json")
+    lesions = {lesion["id"]: lesion for lesion in saved["lesions"]}
+    for index, lesion in enumerate(incoming["lesions"]):
+        known = lesions.get(lesion["id"])
+        if known is None:
+            lesions[lesion["id"]] = lesion
+        elif (known["role"], known["organ"], known["nodal"]) != \
+                (lesion["role"], lesion["organ"], lesion["nodal"]):
+            raise InvalidValueError(
+                field=f"lesions[{index}]", value=lesion["id"],
+                expected=f"lesion {lesion['id']} as saved ({known['role']}, {known['organ']}); "
+                         f"correct a saved lesion with a reason")
+    points = {point["date"]: point for point in saved["timepoints"]}
+    for index, point in enumerate(incoming["timepoints"]):
+        known = points.get(point["date"])
+        if known is None:
+            points[point["date"]] = point
+            continue
+        same = (RecistReads.model_validate({"lesions": list(lesions.values()),
+                                            "timepoints": [known]}).timepoints[0]
+                == reads.timepoints[index])
+        if not same:
+            raise InvalidValueError(
+                field=f"timepoints[{index}]", value=point["date"],
+                expected="the read of that date as saved, or a new date (correct a saved read "
+                         "with a reason)")
+    data = {"settings": incoming["settings"], "lesions": list(lesions.values()),
+            "timepoints": [points[day] for day in sorted(points)]}
+    return validate_record(RecistReads, data)
+
+
 def record_recist_reads(store: Store, user: str, *, study_id: str,
                         reads: RecistReads) -> list[SavedRecord]:
-    """Save the baseline lesions and every time point read (one measurement row per lesion),
-    each read with its RECIST 1.1 assessment (:func:`hepar.clinical.assess_recist`)."""
-    assessment = assess_recist(reads)
+    """Save the baseline lesions and the time points read (one measurement row per lesion),
+    each read with its RECIST 1.1 assessment (:func:`hepar.clinical.assess_recist`).
+
+    Lesions and reads saved before are kept, not saved again: ``reads`` may repeat them (as
+    saved) or give only the new time points; every new read is assessed over the whole series
+    (baseline and nadir from the saved reads). Returns the new reads.
+    """
     with store.write(user) as session:
-        patient = patient_for_write(session, session.info["actor"], study_id)
+        actor = session.info["actor"]
+        if actor.role not in WRITERS["recist_reads"]:  # also when nothing new is to be saved
+            allowed = sorted(r.value for r in WRITERS["recist_reads"])
+            raise PermissionDeniedError(field="role", value=actor.role.value,
+                                        expected=f"one of {allowed} to write recist_reads")
+        patient = patient_for_write(session, actor, study_id)
         check_after_consent(session, patient, [(f"timepoints[{i}].date", tp.date)
                                                for i, tp in enumerate(reads.timepoints)])
-        lesions = {}
-        for lesion in reads.lesions:
+        saved_data = saved_recist_data(session, patient.id)
+        merged = _merged_reads(saved_data, reads)
+        assessment = assess_recist(merged)
+        lesions = {row.lesion_code: row for row in session.scalars(select(LesionRow).where(
+            LesionRow.patient_id == patient.id, LesionRow.deleted_at.is_(None)))}
+        for lesion in merged.lesions:
+            if lesion.id in lesions:
+                continue
             row = LesionRow(patient_id=patient.id, lesion_code=lesion.id,
                             role=to_text(lesion.role), organ=lesion.organ, nodal=lesion.nodal,
                             in_treated_volume=lesion.in_treated_volume,
@@ -245,8 +355,11 @@ def record_recist_reads(store: Store, user: str, *, study_id: str,
             session.add(row)
             lesions[lesion.id] = row
         session.flush()
+        done = {point["date"] for point in (saved_data or {}).get("timepoints", [])}
         out = []
-        for tp, result in zip(reads.timepoints, assessment.timepoints, strict=True):
+        for tp, result in zip(merged.timepoints, assessment.timepoints, strict=True):
+            if tp.date.isoformat() in done:
+                continue
             read = RecistRead(
                 patient_id=patient.id, read_on=tp.date, new_lesions=to_text(tp.new_lesions),
                 new_lesions_in_treated_volume=to_text(tp.new_lesions_in_treated_volume),
@@ -257,9 +370,6 @@ def record_recist_reads(store: Store, user: str, *, study_id: str,
             session.flush()
             out.append(saved(read))
             for code, value in {**tp.measurements_mm, **tp.non_target}.items():
-                if code not in lesions:
-                    raise InvalidValueError(field=f"timepoint {tp.date}: lesion", value=code,
-                                            expected=f"one of {sorted(lesions)}")
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
                 session.add(RecistMeasurement(
                     patient_id=patient.id, read_id=read.id, lesion_id=lesions[code].id,

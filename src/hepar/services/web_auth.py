@@ -20,6 +20,7 @@ from sqlalchemy import select
 from hepar.errors import HeparError, InvalidValueError
 from hepar.physics import S_PER_MIN
 from hepar.store import (
+    Actor,
     Role,
     Site,
     Store,
@@ -28,6 +29,8 @@ from hepar.store import (
     read_credential,
     save_password_hash,
 )
+
+from .study_common import actor_sites
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -56,7 +59,8 @@ class TooManyAttemptsError(HeparError):
 
 @dataclass(frozen=True)
 class WebUser:
-    """A signed-in user: name, role, site (None: every site) and the session epoch."""
+    """A signed-in user: name, role, home site (None: every site), the session epoch, and every
+    site the user works for (``site_ids`` None: study-wide; a patient user: their record's)."""
 
     username: str
     full_name: str
@@ -64,11 +68,19 @@ class WebUser:
     site_id: int | None
     site_code: str | None
     session_epoch: int
+    site_ids: frozenset[int] | None = None
+    site_codes: tuple[str, ...] = ()
+
+    def sees_site(self, site_id: int) -> bool:
+        """Whether the user may read patients of the site ``site_id``."""
+        return self.site_ids is None or site_id in self.site_ids
 
     @property
     def read_only(self) -> bool:
-        """Monitors and statisticians read, never write (hepar.store.WRITERS)."""
-        return self.role in (Role.MONITOR, Role.STATISTICIAN)
+        """Monitors and statisticians read, never write clinical data (hepar.store.WRITERS;
+        monitors raise data queries); patients answer only their own booklets (ePRO); admins
+        manage users."""
+        return self.role in (Role.MONITOR, Role.STATISTICIAN, Role.PATIENT, Role.ADMIN)
 
 
 def set_password(store: Store, username: str, password: str) -> None:
@@ -88,10 +100,16 @@ def web_user(store: Store, username: str) -> WebUser | None:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None or not user.active or user.deleted_at is not None:
             return None
+        role = Role(user.role)
         code = None if user.site_id is None else session.scalar(
             select(Site.code).where(Site.id == user.site_id))
-        return WebUser(user.username, user.full_name, Role(user.role), user.site_id, code,
-                       credential.session_epoch)
+        site_ids = actor_sites(session, Actor(user.username, role, user.site_id))
+        if role is Role.PATIENT and not site_ids:
+            return None  # a patient user not (or no longer) linked to a record cannot sign in
+        codes = () if site_ids is None else tuple(session.scalars(
+            select(Site.code).where(Site.id.in_(site_ids)).order_by(Site.code)))
+        return WebUser(user.username, user.full_name, role, user.site_id, code,
+                       credential.session_epoch, site_ids, codes)
 
 
 def authenticate(store: Store, username: str, password: str) -> WebUser:

@@ -1,5 +1,6 @@
 """Use case: the dashboard of a site — patients by status, visits due and overdue by their
-protocol windows, and serious adverse events whose initial report is overdue (24 h rule).
+protocol windows, serious adverse events whose initial report is overdue (24 h rule), and the
+data queries not closed yet (open: waiting for the site; answered: waiting for the monitor).
 
 The windows and SAE deadlines are the ones saved with the records
 (:func:`hepar.clinical.plan_visits` placed the windows, :func:`hepar.clinical.sae_report_status`
@@ -15,7 +16,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from hepar.store import AdverseEventRow, Patient, SaeReport, Store, VisitRow
+from hepar.store import (
+    AdverseEventRow,
+    DataQuery,
+    Patient,
+    PermissionDeniedError,
+    Role,
+    SaeReport,
+    Store,
+    VisitRow,
+)
 
 from .web_auth import WebUser
 
@@ -31,15 +41,19 @@ class Dashboard:
     visits_due: list[dict[str, Any]] = field(default_factory=list)
     visits_overdue: list[dict[str, Any]] = field(default_factory=list)
     sae_reports_overdue: list[dict[str, Any]] = field(default_factory=list)
+    open_queries: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dashboard(store: Store, user: WebUser, *, now: datetime) -> Dashboard:
     """The dashboard of ``user``'s site (every site for a study-wide user) at ``now`` (aware)."""
+    if user.role is Role.PATIENT:
+        raise PermissionDeniedError(field="role", value=user.role.value,
+                                    expected="a study staff role to read the dashboard")
     today = now.date()
     out = Dashboard(today)
     scope: list[ColumnElement[bool]] = [Patient.deleted_at.is_(None)]
-    if user.site_id is not None:
-        scope.append(Patient.site_id == user.site_id)
+    if user.site_ids is not None:
+        scope.append(Patient.site_id.in_(user.site_ids))
     with store.read() as session:
         out.patients_by_status = dict(sorted(Counter(
             session.scalars(select(Patient.status).where(*scope))).items()))
@@ -66,4 +80,14 @@ def dashboard(store: Store, user: WebUser, *, now: datetime) -> Dashboard:
                     "study_id": study_id, "ae_code": event.ae_code, "term": event.term,
                     "grade": event.grade, "awareness_at": report.awareness_at,
                     "deadline_at": report.deadline_at, "reported_at": report.reported_at})
+        queries = session.execute(
+            select(DataQuery, Patient.study_id).join(Patient, Patient.id == DataQuery.patient_id)
+            .where(*scope, DataQuery.deleted_at.is_(None), DataQuery.status != "closed")
+            .order_by(DataQuery.raised_at, DataQuery.id))
+        out.open_queries = [{"id": q.id, "version": q.version, "study_id": study_id,
+                             "record": f"{q.table_name}#{q.record_id}", "field": q.field,
+                             "question": q.question, "status": q.status,
+                             "raised_by": q.raised_by, "raised_at": q.raised_at,
+                             "answer": q.answer}
+                            for q, study_id in queries]
     return out

@@ -1,7 +1,8 @@
 """Use cases the web application reads: the patients a user may see, one patient's timeline, and
 enrolment after an eligible screening.
 
-Every read is scoped to the user's site (a user without a site is study-wide). A patient of
+Every read is scoped to the user's sites (a user without a site is study-wide; a patient user sees
+their own record only). A patient of
 another site answers exactly as a patient that does not exist, so that nobody can probe which
 study IDs are taken elsewhere.
 """
@@ -24,25 +25,27 @@ from hepar.store import (
     Attestation,
     Consent,
     CriterionResultRow,
+    DataQuery,
     Lab,
-    LesionRow,
     LutetiumCycleRow,
     Patient,
+    PatientAccount,
     Plan,
     QolAnswer,
     QolQuestionnaire,
     QolScore,
-    RecistMeasurement,
-    RecistRead,
+    Role,
     SaeReport,
     Screening,
     Site,
     Store,
+    User,
     VisitRow,
 )
 
 from .clinical_recist import assess_reads, recist_json
 from .study_admin import update_record
+from .study_records import saved_recist_data
 from .web_auth import WebUser
 from .web_labs import lab_grades
 
@@ -54,6 +57,7 @@ __all__ = [
     "new_study_id",
     "patient_timeline",
     "qol_booklet",
+    "set_patient_language",
     "visible_patient",
 ]
 
@@ -77,6 +81,7 @@ class PatientSummary:
     sex: str | None
     birth_year: int | None
     version: int
+    language: str | None = None
 
 
 def _not_found(study_id: str) -> InvalidValueError:
@@ -87,8 +92,12 @@ def _not_found(study_id: str) -> InvalidValueError:
 def _scoped(user: WebUser) -> Any:
     query = select(Patient, Site.code).join(Site, Site.id == Patient.site_id).where(
         Patient.deleted_at.is_(None))
-    if user.site_id is not None:
-        query = query.where(Patient.site_id == user.site_id)
+    if user.site_ids is not None:
+        query = query.where(Patient.site_id.in_(user.site_ids))
+    if user.role is Role.PATIENT:
+        own = (select(PatientAccount.patient_id).join(User, User.id == PatientAccount.user_id)
+               .where(User.username == user.username, PatientAccount.deleted_at.is_(None)))
+        query = query.where(Patient.id.in_(own))
     return query
 
 
@@ -99,7 +108,8 @@ def list_patients(store: Store, user: WebUser, *, status: str | None = None
     if status is not None:
         query = query.where(Patient.status == status)
     with store.read() as session:
-        return [PatientSummary(p.study_id, code, p.status, p.sex, p.birth_year, p.version)
+        return [PatientSummary(p.study_id, code, p.status, p.sex, p.birth_year, p.version,
+                               p.language)
                 for p, code in session.execute(query)]
 
 
@@ -114,7 +124,8 @@ def visible_patient(store: Store, user: WebUser, study_id: str) -> PatientSummar
     """The patient ``study_id`` if the user may see it (else the error of an unknown ID)."""
     with store.read() as session:
         p, code = _patient(session, user, study_id)
-        return PatientSummary(p.study_id, code, p.status, p.sex, p.birth_year, p.version)
+        return PatientSummary(p.study_id, code, p.status, p.sex, p.birth_year, p.version,
+                              p.language)
 
 
 @dataclass
@@ -132,6 +143,9 @@ class PatientTimeline:
     qol: list[dict[str, Any]] = field(default_factory=list)
     recist: dict[str, Any] | None = None
     adverse_events: list[dict[str, Any]] = field(default_factory=list)
+    #: The saved lesions and reads (RecistReads JSON) the next read continues from.
+    recist_reads: dict[str, Any] | None = None
+    queries: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _rows(session: Session, model: Any, patient: Patient, *order: Any) -> list[Any]:
@@ -139,38 +153,13 @@ def _rows(session: Session, model: Any, patient: Patient, *order: Any) -> list[A
         model.patient_id == patient.id, model.deleted_at.is_(None)).order_by(*order, model.id)))
 
 
-def _recist(session: Session, patient: Patient) -> dict[str, Any] | None:
-    lesions = _rows(session, LesionRow, patient)
-    reads = _rows(session, RecistRead, patient, RecistRead.read_on)
-    if not lesions or not reads:
+def _recist(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None or not data["timepoints"]:
         return None
-    codes = {row.id: row for row in lesions}
-    timepoints = []
-    for read in reads:
-        measured: dict[str, Any] = {}
-        non_target: dict[str, Any] = {}
-        for m in _rows(session, RecistMeasurement, patient):
-            if m.read_id != read.id:
-                continue
-            lesion = codes[m.lesion_id]
-            value = m.diameter_mm if m.diameter_mm is not None else m.code
-            (measured if lesion.role == "target" else non_target)[lesion.lesion_code] = value
-        timepoints.append({
-            "date": read.read_on, "measurements_mm": measured, "non_target": non_target,
-            "new_lesions": _new_lesions(read.new_lesions),
-            "new_lesions_in_treated_volume": _new_lesions(read.new_lesions_in_treated_volume)})
-    data = {"lesions": [{"id": r.lesion_code, "role": r.role, "organ": r.organ,
-                         "nodal": r.nodal, "in_treated_volume": r.in_treated_volume,
-                         "slice_thickness_mm": r.slice_thickness_mm} for r in lesions],
-            "timepoints": timepoints}
     try:
         return recist_json(assess_reads(validate_record(RecistReads, data)))
     except HeparError as error:  # saved reads that the engine refuses: say why, not a 500
         return {"error": str(error)}
-
-
-def _new_lesions(text: str | None) -> bool | str | None:
-    return {"true": True, "false": False, None: None}.get(text, text)
 
 
 def patient_timeline(store: Store, user: WebUser, study_id: str) -> PatientTimeline:
@@ -179,7 +168,7 @@ def patient_timeline(store: Store, user: WebUser, study_id: str) -> PatientTimel
     with store.read() as session:
         p, code = _patient(session, user, study_id)
         out = PatientTimeline(PatientSummary(p.study_id, code, p.status, p.sex, p.birth_year,
-                                             p.version))
+                                             p.version, p.language))
         out.consents = [{"consented_on": c.consented_on, "form_version": c.form_version,
                          "withdrawn_on": c.withdrawn_on}
                         for c in _rows(session, Consent, p, Consent.consented_on)]
@@ -223,7 +212,15 @@ def patient_timeline(store: Store, user: WebUser, study_id: str) -> PatientTimel
                 "visit_code": q.visit_code, "completed_on": q.completed_on,
                 "answers": {a.item: a.answer for a in answers if a.questionnaire_id == q.id},
                 "scores": {s.scale: s.score for s in scores if s.questionnaire_id == q.id}})
-        out.recist = _recist(session, p)
+        out.queries = [{"id": q.id, "version": q.version, "table_name": q.table_name,
+                        "record_id": q.record_id, "field": q.field, "question": q.question,
+                        "status": q.status, "raised_by": q.raised_by, "raised_at": q.raised_at,
+                        "answer": q.answer, "answered_by": q.answered_by,
+                        "answered_at": q.answered_at, "closed_by": q.closed_by,
+                        "closed_at": q.closed_at}
+                       for q in _rows(session, DataQuery, p, DataQuery.raised_at)]
+        out.recist_reads = saved_recist_data(session, p.id)
+        out.recist = _recist(out.recist_reads)
         reports = {r.adverse_event_id: r for r in _rows(session, SaeReport, p)}
         for ae in _rows(session, AdverseEventRow, p, AdverseEventRow.onset):
             report = reports.get(ae.id)
@@ -250,6 +247,24 @@ def enrol_patient(store: Store, user: WebUser, study_id: str, *, enrolled_on: da
                   expected_version=summary.version, changes={"status": "enrolled"},
                   reason=f"enrolled on {enrolled_on.isoformat()} after an eligible screening")
     return "enrolled"
+
+
+def set_patient_language(store: Store, user: WebUser, study_id: str, language: str) -> str:
+    """Record the language the patient's QoL booklets are given in (audited, with a reason);
+    returns it. Nothing is written when it is the one recorded already."""
+    if not (len(language) == 2 and language.isalpha() and language.islower()):
+        raise InvalidValueError(field="language", value=language,
+                                expected="a two-letter ISO 639-1 code, e.g. nl")
+    summary = visible_patient(store, user, study_id)
+    if summary.language == language:
+        return language
+    with store.read() as session:
+        record_id = session.scalar(select(Patient.id).where(Patient.study_id == study_id))
+    assert record_id is not None
+    update_record(store, user.username, table="patients", record_id=record_id,
+                  expected_version=summary.version, changes={"language": language},
+                  reason="the patient's language for the QoL booklet")
+    return language
 
 
 def qol_booklet(store: Store, user: WebUser, study_id: str, booklet_id: int) -> dict[str, Any]:

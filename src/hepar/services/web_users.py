@@ -1,8 +1,9 @@
 """Use case of ``hepar user add``: register a user of the web application with a password.
 
-In an empty database the first user is the study's admin (role ``data_manager``, shown as
-"admin"): the schema is created, the study row written and the admin registered in one go. Every
-later user is added by an admin (``by``) at a site, or study-wide.
+In an empty database the first user is the study's admin (role ``admin``: manages users and
+sites): the schema is created, the study row written and the admin registered in one go. Every
+later user is added by an admin or data manager (``by``) at one or more sites (``site_code``:
+codes separated by commas, the first the home site), or study-wide.
 """
 
 from __future__ import annotations
@@ -12,15 +13,26 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from hepar.errors import InvalidValueError
-from hepar.store import Role, Store, Study, User, current_revision, head_revision, upgrade
+from hepar.store import (
+    PermissionDeniedError,
+    Role,
+    Site,
+    Store,
+    Study,
+    User,
+    UserSite,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 
 from .study_admin import add_user, initialise_study
 from .web_auth import MIN_PASSWORD_LENGTH, set_password
 
-__all__ = ["ADMIN_ROLE", "NewUser", "add_web_user", "check_schema"]
+__all__ = ["ADMIN_ROLE", "NewUser", "UserLine", "add_web_user", "check_schema", "list_users"]
 
-#: The role the web application calls "admin".
-ADMIN_ROLE = Role.DATA_MANAGER
+#: The role of the study's first user.
+ADMIN_ROLE = Role.ADMIN
 
 
 @dataclass(frozen=True)
@@ -34,13 +46,11 @@ class NewUser:
 
 
 def _role(role: str) -> Role:
-    if role == "admin":
-        return ADMIN_ROLE
     try:
         return Role(role)
     except ValueError:
         raise InvalidValueError(field="--role", value=role,
-                                expected=f"admin or one of {[r.value for r in Role]}") from None
+                                expected=f"one of {[r.value for r in Role]}") from None
 
 
 def check_schema(store: Store) -> None:
@@ -70,7 +80,7 @@ def add_web_user(store: Store, *, username: str, full_name: str, role: str, pass
                                     expected="admin without --site for the first user of an "
                                              "empty database")
         initialise_study(store, name=study_name, protocol=protocol, data_manager=username,
-                         full_name=full_name)
+                         full_name=full_name, role=ADMIN_ROLE)
         set_password(store, username, password)
         return NewUser(username, chosen.value, None, True)
     if by is None:
@@ -82,11 +92,50 @@ def add_web_user(store: Store, *, username: str, full_name: str, role: str, pass
     if username in roles:
         raise InvalidValueError(field="USERNAME", value=username,
                                 expected="a user name not yet registered")
-    if roles.get(by) != ADMIN_ROLE.value:
+    if roles.get(by) not in {r.value for r in USER_MANAGERS}:
         raise InvalidValueError(field="--by", value=by,
                                 expected="the user name of an admin (this user is "
                                 f"{roles.get(by) or 'not registered'})")
-    add_user(store, by, username=username, full_name=full_name, role=chosen,
-             site_code=site_code)
+    codes = [c.strip() for c in site_code.split(",") if c.strip()] if site_code else None
+    add_user(store, by, username=username, full_name=full_name, role=chosen, site_code=codes)
     set_password(store, username, password)
     return NewUser(username, chosen.value, site_code, False)
+
+
+#: Roles that manage the study's users.
+USER_MANAGERS = frozenset({Role.ADMIN, Role.DATA_MANAGER})
+
+
+@dataclass(frozen=True)
+class UserLine:
+    """One user as the admin's user list shows it (never a password hash)."""
+
+    username: str
+    full_name: str
+    role: str
+    sites: list[str]
+    active: bool
+
+
+def list_users(store: Store, by: str) -> list[UserLine]:
+    """Every user of the study with their sites (home site first), for an admin ``by``."""
+    with store.read() as session:
+        actor = store.actor(session, by)
+        if actor.role not in USER_MANAGERS:
+            raise PermissionDeniedError(field="role", value=actor.role.value,
+                                        expected=f"one of {sorted(r.value for r in USER_MANAGERS)}"
+                                                 f" to manage users")
+        codes = dict(session.execute(select(Site.id, Site.code)).tuples().all())
+        memberships: dict[int, list[int]] = {}
+        for user_id, site_id in session.execute(select(UserSite.user_id, UserSite.site_id).where(
+                UserSite.deleted_at.is_(None)).order_by(UserSite.id)):
+            memberships.setdefault(user_id, []).append(site_id)
+        out = []
+        for user in session.scalars(select(User).where(User.deleted_at.is_(None))
+                                    .order_by(User.username)):
+            ids = memberships.get(user.id, [])
+            if user.site_id is not None:
+                ids = [user.site_id, *(i for i in ids if i != user.site_id)]
+            out.append(UserLine(user.username, user.full_name, user.role,
+                                [codes[i] for i in ids], user.active))
+        return out

@@ -28,6 +28,7 @@ __all__ = [
     "Base",
     "Consent",
     "CriterionResultRow",
+    "DataQuery",
     "DicomUidMap",
     "ImagingJob",
     "ImagingStudy",
@@ -35,6 +36,7 @@ __all__ = [
     "LesionRow",
     "LutetiumCycleRow",
     "Patient",
+    "PatientAccount",
     "PatientKey",
     "PatientOwned",
     "Plan",
@@ -49,6 +51,7 @@ __all__ = [
     "Site",
     "Study",
     "User",
+    "UserSite",
     "VisitRow",
 ]
 
@@ -93,7 +96,11 @@ class Site(Audited):
 
 
 class User(Audited):
-    """A person who reads or writes study data, with one role, at one site (or all: None)."""
+    """A person who reads or writes study data, with one role.
+
+    ``site_id`` is the user's home site (None: study-wide, every site); a user of a site works
+    for every site in :class:`UserSite` (the home site included, migration 0003).
+    """
 
     __tablename__ = "users"
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -101,6 +108,15 @@ class User(Audited):
     role: Mapped[str] = mapped_column(String(40))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UserSite(Audited):
+    """One site a user of a site works for (a user may work for several)."""
+
+    __tablename__ = "user_sites"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
 
 
 class Patient(Audited):
@@ -113,6 +129,8 @@ class Patient(Audited):
     sex: Mapped[str | None] = mapped_column(String(10))
     birth_year: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(40))
+    #: The patient's language (ISO 639-1, e.g. "nl"): the QoL booklet is given in it.
+    language: Mapped[str | None] = mapped_column(String(10))
 
 
 class PatientOwned(Audited):
@@ -377,6 +395,34 @@ class SaeReport(PatientOwned):
     reported_at: Mapped[datetime | None]
 
 
+class PatientAccount(PatientOwned):
+    """The sign-in of a patient (a user of role ``patient``) who answers their own QoL booklets
+    (ePRO): one user, one patient."""
+
+    __tablename__ = "patient_accounts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+
+
+class DataQuery(PatientOwned):
+    """A data query a monitor raised on a saved record (``table#record_id``, optionally one
+    field): ``open`` -> ``answered`` (by the site) -> ``closed`` (by a monitor), or re-opened."""
+
+    __tablename__ = "data_queries"
+    form = "data_queries"
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int]
+    field: Mapped[str | None] = mapped_column(String(60))
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    raised_by: Mapped[str] = mapped_column(String(80))
+    raised_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(80))
+    answered_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(80))
+    closed_at: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     """One audit row: who changed which field of which record, when (UTC), from what to what, why.
 
@@ -418,10 +464,11 @@ class AuditSecret(Base):
 #: Every audited model by table name, in an order where a row's parents come first.
 AUDITED_MODELS: dict[str, type[Audited]] = {
     m.__tablename__: m for m in (
-        Study, Site, User, Patient, PatientKey, DicomUidMap, Consent, Screening,
+        Study, Site, User, UserSite, Patient, PatientKey, DicomUidMap, Consent, Screening,
         CriterionResultRow, Attestation, LutetiumCycleRow, VisitRow, Lab, ImagingStudy, Plan,
         Administration, ProcessingRun, LesionRow, RecistRead, RecistMeasurement,
-        QolQuestionnaire, QolAnswer, QolScore, AdverseEventRow, SaeReport)
+        QolQuestionnaire, QolAnswer, QolScore, AdverseEventRow, SaeReport, PatientAccount,
+        DataQuery)
 }
 
 

@@ -18,17 +18,22 @@ class Role(LenientEnum):
     STATISTICIAN = "statistician"
     MONITOR = "monitor"
     DATA_MANAGER = "data_manager"
+    #: Manages the study's users and sites (``hepar user add`` creates the first); no clinical data.
+    ADMIN = "admin"
 
 
 _CLINIC = frozenset({Role.INVESTIGATOR, Role.RESEARCH_NURSE})
 _IMAGING = frozenset({Role.PHYSICIST, Role.INVESTIGATOR})
+_ADMINS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
 
 #: Table -> roles that may insert, update or soft-delete its rows. Monitors and statisticians
-#: read only; a table not listed here is written by nobody through the audited path.
+#: read only (monitors also raise data queries); a table not listed here is written by nobody
+#: through the audited path.
 WRITERS: dict[str, frozenset[Role]] = {
-    "study": frozenset({Role.DATA_MANAGER}),
-    "sites": frozenset({Role.DATA_MANAGER}),
-    "users": frozenset({Role.DATA_MANAGER}),
+    "study": _ADMINS,
+    "sites": _ADMINS,
+    "users": _ADMINS,
+    "user_sites": _ADMINS,
     "patients": _CLINIC,
     "patient_keys": _CLINIC,
     "dicom_uid_maps": _CLINIC | _IMAGING,
@@ -51,6 +56,9 @@ WRITERS: dict[str, frozenset[Role]] = {
     "qol_scores": _CLINIC | {Role.PATIENT},
     "adverse_events": _CLINIC,
     "sae_reports": _CLINIC,
+    # a monitor raises and closes a data query, the site answers it (hepar.services.study_queries)
+    "data_queries": _CLINIC | {Role.MONITOR},
+    "patient_accounts": _ADMINS | _CLINIC,
 }
 
 #: Tables that hold what identifies a patient: readable only by :data:`KEY_READERS`, never

@@ -30,17 +30,124 @@ const hepar = {
     });
     return table;
   },
-  // form fields -> JSON body (empty fields left out; numbers as numbers)
+  // form fields -> JSON body (empty fields left out; numbers as numbers; checkboxes as booleans)
   fields(form) {
     const out = {};
     for (const el of form.elements) {
-      if (!el.name || el.name === "csrf_token" || el.value === "") continue;
-      out[el.name] = el.type === "number" ? Number(el.value) : el.value;
+      if (!el.name || el.name === "csrf_token") continue;
+      if (el.type === "checkbox") { out[el.name] = el.checked; continue; }
+      if (el.value === "") continue;
+      out[el.name] = hepar.value(el);
     }
     return out;
   },
+  value(el) {
+    if (el.dataset.int !== undefined) return parseInt(el.value, 10);
+    if (el.dataset.list !== undefined) {
+      return el.value.split(",").map((part) => part.trim()).filter((part) => part);
+    }
+    if (el.type === "number") return Number(el.value);
+    if (el.tagName === "SELECT" && (el.value === "true" || el.value === "false")) {
+      return el.value === "true";
+    }
+    return el.value;
+  },
+  // the [data-field] inputs of one row / block -> object (empty left out)
+  row(node) {
+    const out = {};
+    for (const el of node.querySelectorAll("[data-field]")) {
+      if (el.type === "checkbox") { out[el.dataset.field] = el.checked; continue; }
+      if (el.value === "") continue;
+      out[el.dataset.field] = hepar.value(el);
+    }
+    return out;
+  },
+  stamp: () => new Date().toISOString(),
+  builders: {
+    // the screening form -> a hepar.clinical.Candidate record
+    candidate(form) {
+      const c = hepar.fields(form);
+      c.id = form.closest("[data-study-id]").dataset.studyId;
+      c.labs = [];
+      for (const tr of form.querySelectorAll("tr[data-lab]")) {
+        const lab = hepar.row(tr);
+        if (lab.value !== undefined) c.labs.push({analyte: tr.dataset.lab, ...lab});
+      }
+      c.lesions = [...form.querySelectorAll("tr[data-lesion]")].map(hepar.row)
+        .filter((l) => l.id && l.diameter_mm !== undefined);
+      c.lutetium_cycles = [...form.querySelectorAll("tr[data-cycle]")].map(hepar.row)
+        .filter((x) => x.administered_on);
+      c.events = {};
+      for (const div of form.querySelectorAll("[data-event]")) {
+        const e = hepar.row(div);
+        if (e.never) c.events[div.dataset.event] = null;
+        else if (e.on) c.events[div.dataset.event] = e.on;
+      }
+      c.facts = {};
+      for (const label of form.querySelectorAll("[data-fact]")) {
+        const select = label.querySelector("select");
+        if (select.value !== "") c.facts[label.dataset.fact] = select.value === "true";
+      }
+      c.attestations = [];
+      for (const div of form.querySelectorAll("[data-attest]")) {
+        const a = hepar.row(div);
+        if (a.met === undefined) continue;
+        c.attestations.push({criterion: div.dataset.attest, met: a.met, note: a.note || "",
+                             attested_by: "me", attested_at: hepar.stamp()});
+      }
+      return c;
+    },
+    // one time point of the RECIST form -> hepar.clinical.RecistReads (the saved lesions, the
+    // lesions chosen at baseline, and this time point)
+    recist(form) {
+      const values = hepar.fields(form);
+      const lesions = [];
+      const point = {date: values.date, measurements_mm: {}, non_target: {},
+                     new_lesions: values.new_lesions === undefined ? false : values.new_lesions};
+      if (values.new_lesions_in_treated_volume !== undefined) {
+        point.new_lesions_in_treated_volume = values.new_lesions_in_treated_volume;
+      }
+      for (const tr of form.querySelectorAll("tr[data-lesion]")) {
+        const l = hepar.row(tr);
+        if (!l.id) continue;
+        lesions.push({id: l.id, role: l.role, organ: l.organ, nodal: l.nodal,
+                      in_treated_volume: l.in_treated_volume === undefined ? null :
+                        l.in_treated_volume});
+        if (l.role === "target") {
+          if (l.diameter_mm !== undefined) point.measurements_mm[l.id] = l.diameter_mm;
+          else if (l.state === "too small" || l.state === "gone") {
+            point.measurements_mm[l.id] = l.state;
+          }
+        } else if (l.state !== undefined) point.non_target[l.id] = l.state;
+      }
+      return {lesions, timepoints: [point]};
+    },
+    // the adverse-event form -> hepar.clinical.AdverseEvent
+    ae(form) {
+      const e = hepar.fields(form);
+      const page = form.closest("[data-study-id]");
+      e.id = page.dataset.studyId + "-AE" + (Number(page.dataset.aeCount) + 1);
+      e.patient_id = page.dataset.studyId;
+      e.seriousness_criteria = [...form.querySelectorAll("[data-criterion]")]
+        .filter((box) => box.checked).map((box) => box.dataset.criterion);
+      if (e.awareness_at) e.awareness_at = new Date(e.awareness_at).toISOString();
+      return e;
+    },
+  },
+  // what the live endpoint is asked: the form's record, with the saved reads for RECIST
+  liveBody(form) {
+    const body = hepar.builders[form.dataset.build](form);
+    if (form.dataset.build !== "recist") return body;
+    const saved = JSON.parse(form.dataset.saved || "{}");
+    if (!saved.timepoints) return body;
+    const known = new Set(saved.lesions.map((l) => l.id));
+    const dates = new Set(saved.timepoints.map((t) => t.date));
+    return {lesions: [...saved.lesions, ...body.lesions.filter((l) => !known.has(l.id))],
+            timepoints: [...saved.timepoints, ...body.timepoints.filter((t) => !dates.has(t.date))]
+              .sort((a, b) => (a.date < b.date ? -1 : 1))};
+  },
   body(form) {
-    if (form.dataset.json) return JSON.parse(form.elements[form.dataset.json].value);
+    if (form.dataset.build) return hepar.builders[form.dataset.build](form);
     const values = hepar.fields(form);
     if (form.dataset.wrap === "lab") return {labs: [values]};
     return values;
@@ -52,8 +159,8 @@ const hepar = {
         (c) => ["verdict-" + c.verdict.replace(/ /g, "-"), [c.id, c.verdict, c.reason]])));
     },
     recist(node, data) {
-      node.appendChild(hepar.table(["date", "sum (mm)", "overall"], data.timepoints.map(
-        (t) => ["", [t.date, t.sum_mm, t.overall]])));
+      node.appendChild(hepar.table(["date", "sum (mm)", "target", "non-target", "overall"],
+        data.timepoints.map((t) => ["", [t.date, t.sum_mm, t.target, t.non_target, t.overall]])));
       node.appendChild(hepar.text("p", "best overall response: " + data.best_overall_response,
                                   "live-bor"));
     },
@@ -95,13 +202,28 @@ document.addEventListener("DOMContentLoaded", () => {
       else window.location.reload();
     });
   }
-  for (const area of document.querySelectorAll("textarea[data-live]")) {
-    area.addEventListener("input", hepar.debounce(async () => {
+  // live answers: the target is marked data-pending from a change until the answer to the last
+  // change is shown; an answer overtaken by a newer change is dropped, and the same record is
+  // not asked twice (the page does not move under the user's next click)
+  for (const form of document.querySelectorAll("form[data-live][data-build]")) {
+    const target = document.querySelector(form.dataset.target);
+    let asked = 0;
+    let last = null;
+    const run = hepar.debounce(async () => {
       let body;
-      try { body = JSON.parse(area.value); } catch (e) { return; }
-      hepar.show(area.dataset.target, area.dataset.render,
-                 await hepar.api("POST", area.dataset.live, body));
-    }, 300));
+      try { body = hepar.liveBody(form); } catch (e) { delete target.dataset.pending; return; }
+      const text = JSON.stringify(body);
+      if (text === last) { delete target.dataset.pending; return; }  // e.g. a blur: no change
+      last = text;
+      const mine = ++asked;
+      const result = await hepar.api("POST", form.dataset.live, body);
+      if (mine !== asked) return;
+      hepar.show(form.dataset.target, form.dataset.render, result);
+      delete target.dataset.pending;
+    }, 300);
+    const live = () => { target.dataset.pending = "1"; run(); };
+    form.addEventListener("input", live);
+    form.addEventListener("change", live);
   }
   for (const form of document.querySelectorAll("form[data-live-form=ctcae]")) {
     form.addEventListener("input", hepar.debounce(async () => {

@@ -1,7 +1,7 @@
 """web application imaging jobs: state, stage and one-line error of each background job
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-04 18:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hepar.store._codec
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
