@@ -280,8 +280,9 @@ def treatment_scan_time(planned_scan: datetime, treatment: datetime,
     >>> from datetime import datetime, timedelta, timezone
     >>> t0 = datetime(2017, 5, 2, 11, tzinfo=timezone.utc)
     >>> decayed = lambda t: 6000.0 * 0.5 ** ((t - t0) / timedelta(hours=26.8))
-    >>> (treatment_scan_time(t0 + timedelta(hours=22), t0, decayed) - t0).days
-    3
+    >>> scan = treatment_scan_time(t0 + timedelta(hours=22), t0, decayed)
+    >>> (scan - t0) / timedelta(hours=1), round(decayed(scan))  # 3398 MBq at 22 h, 1825 at 46 h
+    (70.0, 981)
     """
     scan = planned_scan
     last = treatment + timedelta(days=POST_TREATMENT_SCAN_LAST_DAY)
