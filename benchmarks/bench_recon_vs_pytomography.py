@@ -117,7 +117,16 @@ def _prepare(work: Path) -> dict[str, float]:
         hu=water, sources=[Source("Ho-166", inside * (400.0 / inside.sum()))], camera=camera,
         protocol=AcquisitionProtocol("phantom", DUAL_ISOTOPE_WINDOWS, p.n_views, 30.0),
         acquisition_start=when, rng=np.random.default_rng(6))
-    calibration = calibrate_build_up(cylinder.projections, ct_hu=water, activity_mbq=400.0,
+    # its CT as a SPECT/CT acquires it: over the camera's whole field of view (air around the
+    # simulation grid), which hepar.spect's coverage check asks for
+    fov = p.detector_matrix * p.pixel_mm
+    pads = [max(0, math.ceil((fov / s - k) / 2.0)) for k in water.shape]
+    shift = np.eye(4)
+    shift[:3, 3] = [-k for k in pads]
+    water_ct = Volume(np.pad(np.asarray(water.array), [(k, k) for k in pads],
+                             constant_values=-1000.0), water.affine @ shift, "HU",
+                      water.frame_of_reference_uid)
+    calibration = calibrate_build_up(cylinder.projections, ct_hu=water_ct, activity_mbq=400.0,
                                      reference_time=when, camera=calibration, isotope="Ho-166")
     print(f"camera calibrated (point source in air, water cylinder) in "
           f"{time.perf_counter() - start:.0f} s", flush=True)

@@ -70,6 +70,21 @@ def _grid(n: int, fill_hu: float) -> Volume:
                   new_frame_of_reference_uid())
 
 
+def covering_ct(hu: Volume, matrix: int = TINY.detector_matrix,
+                pixel_mm: float = TINY.pixel_mm) -> Volume:
+    """The CT a SPECT/CT acquires with a simulation: the simulator's HU grid padded with air
+    (-1000 HU) on every side to the camera's field of view (``matrix`` x ``pixel_mm``), as a
+    CT planned over the SPECT's bed range covers it (hepar.spect checks the coverage)."""
+    fov = matrix * pixel_mm
+    pads = [max(0, math.ceil((fov / s - n) / 2.0)) for n, s in zip(hu.shape, hu.spacing_mm,
+                                                                   strict=True)]
+    array = np.pad(np.asarray(hu.array, float), [(p, p) for p in pads],
+                   constant_values=-1000.0)
+    shift = np.eye(4)
+    shift[:3, 3] = [-p for p in pads]
+    return Volume(array, hu.affine @ shift, VolumeUnit.HU, hu.frame_of_reference_uid)
+
+
 def simulate(hu: Volume, sources: list[Source], start: datetime, *, n_views: int,
              frame_s: float, seed: int, radius_mm: float | None = None,
              options: SimulationOptions | None = None) -> SimulatedAcquisition:
@@ -133,7 +148,7 @@ def site_calibration() -> CameraCalibration:
     cross.update({k: v for k, v in lu_ratios.crosstalk.items() if k.startswith("Lu-177 ")})
     air = replace(air, crosstalk=cross)
     ho_cyl, ct = water_cylinder("Ho-166", 400.0, start)
-    return calibrate_build_up(ho_cyl.projections, ct_hu=ct, activity_mbq=400.0,
+    return calibrate_build_up(ho_cyl.projections, ct_hu=covering_ct(ct), activity_mbq=400.0,
                               reference_time=start, camera=air, isotope="Ho-166")
 
 
@@ -188,6 +203,7 @@ def mid_scan() -> MidScan:
     hu = anatomy.ct_numbers(labels)
     ct = Volume(hu.array, hu.affine, VolumeUnit.HU, grid.frame_of_reference_uid)
     cam = Camera(collimator=collimator_for("Ho-166"), matrix=MID_MATRIX, pixel_mm=MID_PIXEL_MM)
+    scan_ct = covering_ct(ct, MID_MATRIX, MID_PIXEL_MM)
     ho_acq = simulate_acquisition(
         hu=ct, sources=[Source("Ho-166", ho)], camera=cam,
         protocol=AcquisitionProtocol("mid 166Ho", DUAL_ISOTOPE_WINDOWS, MID_VIEWS, 30.0),
@@ -196,4 +212,4 @@ def mid_scan() -> MidScan:
         hu=ct, sources=[Source("Lu-177", lu)], camera=cam,
         protocol=AcquisitionProtocol("mid 177Lu", LU177_WINDOWS, MID_VIEWS, 20.0),
         acquisition_start=lu_when, rng=np.random.default_rng(22))
-    return MidScan(labels, anatomy, ct, ho_acq, ho, lu_acq, lu)
+    return MidScan(labels, anatomy, scan_ct, ho_acq, ho, lu_acq, lu)
