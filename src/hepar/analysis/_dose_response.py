@@ -13,7 +13,7 @@ line over scipy.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,7 @@ from scipy import stats
 
 from ._records import LesionRecord
 
-__all__ = ["DoseResponse", "dose_response", "lesion_responds"]
+__all__ = ["DoseResponse", "dose_for_response", "dose_response", "lesion_responds"]
 
 #: Dose scale of the fit (numerical conditioning only: coefficients per 100 Gy).
 _SCALE_GY = 100.0
@@ -62,6 +62,22 @@ def lesion_responds(lesion: LesionRecord, decrease_pct: float) -> bool | None:
     if lesion.follow_up_mm is None:
         return None
     return lesion.follow_up_mm <= (1.0 - decrease_pct / 100.0) * lesion.baseline_mm
+
+
+def dose_for_response(relative_diameter: Callable[[float, float], float], *, days: float,
+                      decrease_pct: float = 30.0, max_dose_gy: float = 5000.0) -> float | None:
+    """The dose at which a lesion's expected diameter ``days`` after treatment is
+    ``1 - decrease_pct / 100`` of baseline: the D50 of a size model with symmetric reader noise
+    (half the lesions at that dose fall below the threshold), e.g. the virtual cohort's
+    ``DoseResponseModel.relative_diameter(dose_gy, days)``. ``None`` when no dose up to
+    ``max_dose_gy`` reaches it (the model must shrink lesions monotonically with dose)."""
+    from scipy.optimize import brentq
+
+    target = 1.0 - decrease_pct / 100.0
+    low, high = relative_diameter(0.0, days) - target, relative_diameter(max_dose_gy, days) - target
+    if not (low > 0 > high):
+        return None
+    return float(brentq(lambda d: relative_diameter(d, days) - target, 0.0, max_dose_gy))
 
 
 def _fit(doses: np.ndarray, y: np.ndarray, groups: np.ndarray
