@@ -49,6 +49,7 @@ class DoseResponse:
     curve_dose_gy: list[float]
     curve_probability: list[float]
     note: str
+    n_excluded_unreliable: int = 0
 
     def probability(self, dose_gy: float) -> float | None:
         """Fitted response probability at ``dose_gy``."""
@@ -114,9 +115,13 @@ def _auc(scores: np.ndarray, y: np.ndarray) -> tuple[float | None, list[float], 
 def dose_response(lesions: Sequence[LesionRecord], *, decrease_pct: float = 30.0,
                   treated_only: bool = True, confidence_level: float = 0.95,
                   bootstrap_samples: int = 0, seed: int = 0) -> DoseResponse:
-    """Fit the lesion-level dose-response model (module docstring)."""
-    rows = [(lesion, lesion_responds(lesion, decrease_pct)) for lesion in lesions
-            if lesion.in_treated_volume or not treated_only]
+    """Fit the lesion-level dose-response model (module docstring) on the lesions whose dose is
+    reliable (``LesionRecord.dose_reliable``; the others are counted in
+    ``n_excluded_unreliable``)."""
+    considered = [lesion for lesion in lesions if lesion.in_treated_volume or not treated_only]
+    excluded = sum(not lesion.dose_reliable for lesion in considered)
+    rows = [(lesion, lesion_responds(lesion, decrease_pct)) for lesion in considered
+            if lesion.dose_reliable]
     rows = [(lesion, r) for lesion, r in rows if r is not None]
     doses = np.array([lesion.dose_gy for lesion, _ in rows], float)
     y = np.array([bool(r) for _, r in rows], bool)
@@ -125,7 +130,8 @@ def dose_response(lesions: Sequence[LesionRecord], *, decrease_pct: float = 30.0
     groups = np.array([codes[p] for p in pids], int)
     auc, fpr, tpr = _auc(doses, y) if len(rows) else (None, [], [])
     empty = DoseResponse(len(rows), len(codes), int(y.sum()), None, None, None, None, None,
-                         "none", auc, fpr, tpr, doses.tolist(), y.tolist(), pids, [], [], "")
+                         "none", auc, fpr, tpr, doses.tolist(), y.tolist(), pids, [], [], "",
+                         excluded)
     if len(rows) < 4 or y.all() or not y.any():
         return _with_note(empty, "too few lesions, or all or none responding: no model fitted")
     fit = _fit(doses, y, groups)
@@ -158,7 +164,7 @@ def dose_response(lesions: Sequence[LesionRecord], *, decrease_pct: float = 30.0
     return DoseResponse(len(rows), len(codes), int(y.sum()), float(b0), float(b1 / _SCALE_GY),
                         float(d50), float(lower), float(upper), method, auc, fpr, tpr,
                         doses.tolist(), y.tolist(), pids, grid.tolist(), probability.tolist(),
-                        "")
+                        "", excluded)
 
 
 def _with_note(result: DoseResponse, note: str) -> DoseResponse:

@@ -13,7 +13,9 @@ The per-patient imaging comes from :mod:`hepar.pipeline` as typed results; this 
    each lesion's reconstructed mean dose divided by the recovery coefficient of its VOI's
    volume, measured on the sphere phantom of :mod:`hepar.services.study_recovery` (the
    partial-volume correction a site applies; without it the lesion doses of the ``tiny``
-   preset are about 40 % low and so is the dose for 50 % response);
+   preset are about 40 % low and so is the dose for 50 % response); a lesion whose VOI
+   recovers less than half its counts is below the resolution limit and is left out of the
+   dose-response (``LesionRecord.dose_reliable``);
 3. runs :func:`hepar.analysis.analyse_study`, exports the database (CSV) and writes the study
    report with the export's SHA-256 in its provenance, and one dosimetry report (PDF) per
    imaged patient (:mod:`hepar.services.study_patient_report`);
@@ -65,7 +67,9 @@ class StudyRecords:
 
     ``lesion_sets``: ``reconstructed_corrected`` (the analysis's), ``reconstructed`` (VOI means
     without the recovery correction) and ``true_imaged`` (the same lesions with their true mean
-    dose) for the imaged patients; ``true_all`` every enrolled patient's lesions, true doses.
+    dose) for the imaged patients, each lesion flagged ``dose_reliable`` in all three from its
+    VOI's recovery coefficient; ``true_all`` every enrolled patient's lesions with their true
+    doses, none flagged (the reference without imaging).
     """
 
     screening: list[Any]
@@ -145,11 +149,11 @@ def analysis_records(n_patients: int, seed: int, preset: str,
                                           t.baseline_diameter_mm, measured[t.id],
                                           t.in_treated_volume) for t in record.lesion_truth]
         found = imaging.get(member.patient_id)
-        clinical = {"patient_id": record.patient_id, "treatment_date": record.visits["treatment"],
-                    "recist": record.recist, "qol": record.qol,
-                    "adverse_events": record.adverse_events, "labs": record.labs,
-                    "death_date": record.outcome.death_date,
-                    "last_known_alive": record.outcome.last_follow_up}
+        clinical: dict[str, Any] = {
+            "patient_id": record.patient_id, "treatment_date": record.visits["treatment"],
+            "recist": record.recist, "qol": record.qol, "adverse_events": record.adverse_events,
+            "labs": record.labs, "death_date": record.outcome.death_date,
+            "last_known_alive": record.outcome.last_follow_up}
         if found is None:  # its imaging failed: enrolled and followed up, no dosimetry
             patients.append(PatientRecord(**clinical))
             continue
@@ -159,10 +163,11 @@ def analysis_records(n_patients: int, seed: int, preset: str,
                  "true_imaged": [t.mean_dose_gy for t in imaged]}
         doses["reconstructed_corrected"] = doses["reconstructed"] if recovery is None else [
             recovery.corrected_gy(found.lesion_dose_gy[t.id], volumes[t.id]) for t in imaged]
+        reliable = [recovery is None or recovery.reliable(volumes[t.id]) for t in imaged]
         for name, values in doses.items():
             sets[name] += [LesionRecord(record.patient_id, t.id, float(dose),
-                                        t.baseline_diameter_mm, measured[t.id], True)
-                           for t, dose in zip(imaged, values, strict=True)]
+                                        t.baseline_diameter_mm, measured[t.id], True, ok)
+                           for t, dose, ok in zip(imaged, values, reliable, strict=True)]
         dosimetry = PatientDosimetry(
             patient_id=record.patient_id, tumour_predicted_gy=found.tumour_predicted_gy,
             tumour_gy=found.tumour_gy,
@@ -200,6 +205,7 @@ def truth_checks(study: StudyRecords, protocol: Any) -> dict[str, Any]:
         fits[name] = {"d50_gy": fit.d50_gy, "d50_lower_gy": fit.d50_lower_gy,
                       "d50_upper_gy": fit.d50_upper_gy, "n_lesions": fit.n_lesions,
                       "n_patients": fit.n_patients, "error_pct": error,
+                      "n_excluded_below_resolution": fit.n_excluded_unreliable,
                       "note": fit.note or None}
     responders, evaluable = truth_primary(study.records, days, protocol)
     return {"model_d50_gy": model_gy, "primary_visit_day": days, "fits": fits,

@@ -21,9 +21,7 @@ __all__ = ["scout_analysis_from_plan", "write_patient_report"]
 
 def scout_analysis_from_plan(plan: dict[str, Any]) -> Any:
     """The :class:`hepar.dosimetry.ScoutAnalysis` of a ``plan.json`` (``hepar plan`` keys)."""
-    from hepar.dosimetry import ScoutAnalysis
-    from hepar.dosimetry._planning import LimitCheck
-    from hepar.dosimetry._scout import ExtrahepaticDeposition, VoiPrediction
+    from hepar.dosimetry import ExtrahepaticDeposition, LimitCheck, ScoutAnalysis, VoiPrediction
 
     return ScoutAnalysis(
         treatment_activity_mbq=float(plan["activity_mbq"]),
@@ -40,10 +38,11 @@ def scout_analysis_from_plan(plan: dict[str, Any]) -> Any:
 def _regions(reference: Any, masks: Path) -> Any:
     from ._dose_inputs import load_regions
 
+    # hepar dose numbers the tumours in the order given: the demo's, by lesion number
+    tumours = sorted(masks.glob("lesion_*.nii.gz"),
+                     key=lambda path: int(path.name.split("_")[1].split(".")[0]))
     return load_regions(reference, liver_mask=masks / "treated_liver.nii.gz",
-                        lung_mask=masks / "lungs.nii.gz",
-                        tumour_masks=sorted(masks.glob("lesion_*.nii.gz"),
-                                            key=lambda p: int(p.stem.split("_")[1].split(".")[0])))
+                        lung_mask=masks / "lungs.nii.gz", tumour_masks=list(tumours))
 
 
 def _hottest_slice(dose: np.ndarray, tumours: Any) -> int:

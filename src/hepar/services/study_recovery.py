@@ -7,7 +7,9 @@ this once per camera and protocol with spheres of known activity concentration i
 background (the NEMA IEC body phantom: NEMA NU 2 section 7; IEC 61675-1) and divides a lesion's
 mean by the recovery coefficient of its volume, RC(V) = mean reconstructed concentration in the
 sphere / true concentration (Dewaraja et al., MIRD Pamphlet No. 23, J Nucl Med 2012;53:1310,
-section "Partial-volume effects"; for 166Ho, Elschot et al., Med Phys 2013;40:012502).
+section "Partial-volume effects"; for 166Ho, Elschot et al., Med Phys 2013;40:012502). A VOI
+whose RC is below :data:`MIN_RELIABLE_RECOVERY` is below the resolution limit: its dose is
+flagged unreliable and left out of the dose-response.
 
 Here the phantom is simulated by :mod:`hepar.phantoms` with the preset's camera and acquisition
 (noise-free expected counts, no dead-time loss: the coefficient is the reconstruction's, not a
@@ -31,8 +33,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PHANTOM_SPHERE_DIAMETERS_MM", "RecoveryCurve", "measure_recovery",
-           "recovery_for_study"]
+from hepar.imaging import Volume
+
+__all__ = ["MIN_RELIABLE_RECOVERY", "PHANTOM_SPHERE_DIAMETERS_MM", "RecoveryCurve",
+           "measure_recovery", "recovery_for_study"]
 
 #: IEC body phantom spheres (10, 13, 17, 22, 28, 37 mm) and two larger ones (46, 60 mm).
 PHANTOM_SPHERE_DIAMETERS_MM = (10.0, 13.0, 17.0, 22.0, 28.0, 37.0, 46.0, 60.0)
@@ -40,6 +44,11 @@ _SEMI_AXES_MM = (150.0, 115.0)
 _HALF_LENGTH_MM = 100.0
 _RING_RADIUS_MM, _RING_Z_MM = 70.0, 50.0
 SPHERE_TO_BACKGROUND = 6.0
+#: Below this recovery coefficient a VOI's mean is more spill than lesion: the correction would
+#: more than double it and would depend on the lesion-to-background ratio, which one phantom
+#: ratio cannot stand for; such lesions are left out of the dose-response (their dose is not
+#: reliable at this resolution).
+MIN_RELIABLE_RECOVERY = 0.5
 _PHANTOM_MBQ = 1000.0
 _CACHE_FORMAT = "hepar-recovery-coefficients"
 
@@ -62,13 +71,17 @@ class RecoveryCurve:
         diameter_mm = (6.0 * volume_ml * 1000.0 / math.pi) ** (1.0 / 3.0)
         return float(np.interp(diameter_mm, self.diameters_mm, self.recovery))
 
+    def reliable(self, volume_ml: float) -> bool:
+        """Whether a VOI of ``volume_ml`` recovers at least :data:`MIN_RELIABLE_RECOVERY`."""
+        return self.coefficient(volume_ml) >= MIN_RELIABLE_RECOVERY
+
     def corrected_gy(self, mean_gy: float, volume_ml: float) -> float:
         """A VOI's mean dose divided by its recovery coefficient."""
         return mean_gy / self.coefficient(volume_ml)
 
 
-def _phantom(spacing_mm: float) -> tuple[object, np.ndarray, list[np.ndarray]]:
-    from hepar.imaging import Volume, VolumeUnit, affine_from_geometry
+def _phantom(spacing_mm: float) -> tuple[Volume, np.ndarray, list[np.ndarray]]:
+    from hepar.imaging import VolumeUnit, affine_from_geometry
 
     extent = (2 * _SEMI_AXES_MM[0] + 40.0, 2 * _SEMI_AXES_MM[1] + 40.0,
               2 * _HALF_LENGTH_MM + 40.0)
