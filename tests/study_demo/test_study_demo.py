@@ -1,5 +1,7 @@
 """The demo study end to end on a 3-patient tiny cohort: database rows, audit chain, report PDF,
-primary endpoint against the ground-truth measurements, failures named, resume does no work."""
+primary endpoint against the ground-truth measurements, the dose for 50 % response from the
+reconstructed doses against the cohort's model, one dosimetry PDF per imaged patient, failures
+named, resume does no work."""
 
 from __future__ import annotations
 
@@ -8,14 +10,23 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
+from scipy.optimize import brentq
 
 from hepar.clinical import MeasurementCode
-from hepar.phantoms import cohort_plan, generate_clinical_record, generate_virtual_patient
+from hepar.phantoms import (
+    DoseResponseModel,
+    cohort_plan,
+    generate_clinical_record,
+    generate_virtual_patient,
+)
 from hepar.pipeline import RESULT_FILE, run_study
 
-N_PATIENTS, SEED = 3, 2  # seed 2: one of three patients images through (see README)
+# seed 1: the three enrolled patients image through, with 28 treated lesions (seed 2 has 5,
+# too few for a dose-response fit)
+N_PATIENTS, SEED = 3, 1
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +72,63 @@ def test_primary_endpoint_equals_the_ground_truth_measurements(study: tuple[Path
     rate = summary["primary_endpoint_rate"]
     assert (rate["responders"], rate["evaluable"]) == (responders, evaluable)
     assert f"{responders}/{evaluable} = " in summary["primary_endpoint"]
+    truth = summary["truth_checks"]["primary_endpoint_truth"]
+    assert (truth["responders"], truth["evaluable"]) == (responders, evaluable)
+
+
+def test_d50_from_reconstructed_doses_recovers_the_model_within_25_percent(
+        study: tuple[Path, dict]) -> None:
+    # The model's D50 at 3 months: the dose whose expected diameter is 70 % of baseline on day
+    # 91 (reader noise is symmetric), solved from the model's law here, not by hepar.
+    model = DoseResponseModel()
+    truth_gy = brentq(lambda d: model.relative_diameter(d, 91.0) - 0.7, 0.0, 5000.0)
+    checks = study[1]["truth_checks"]
+    assert checks["model_d50_gy"] == pytest.approx(truth_gy, rel=1e-6)
+    fit = checks["fits"]["reconstructed_corrected"]
+    assert fit["d50_gy"] is not None, fit["note"]
+    assert fit["d50_gy"] == pytest.approx(truth_gy, rel=0.25)  # issue 12's tolerance
+    assert study[1]["dose_for_50pct_response_gy"] == fit["d50_gy"]  # the analysis's D50
+
+
+def test_reconstructed_lesion_doses_show_the_partial_volume_loss(study: tuple[Path, dict]
+                                                                 ) -> None:
+    # The cause of the uncorrected D50's bias: at 14.4 mm pixels a lesion's VOI mean keeps
+    # about 0.3-0.8 of its true dose (the sphere phantom's recovery coefficients, 10-60 mm),
+    # so the uncorrected doses are low; the correction brings the D50 back (test above).
+    _, summary = study
+    ratios = []
+    for found in summary["imaging"]:
+        seed = next(m.seed for m in cohort_plan(N_PATIENTS, seed=SEED)
+                    if m.patient_id == found["patient_id"])
+        record = generate_clinical_record(generate_virtual_patient(seed, "tiny"))
+        ratios += [found["lesion_dose_gy"][t.id] / t.mean_dose_gy for t in record.lesion_truth
+                   if t.id in found["lesion_dose_gy"]]
+    assert 0.5 < float(np.median(ratios)) < 0.8
+    recovery = summary["truth_checks"]["recovery"]["recovery"]
+    assert all(0.1 < rc < 1.0 for rc in recovery) and recovery[-1] > recovery[0]
+    fits = summary["truth_checks"]["fits"]
+    assert fits["reconstructed"]["d50_gy"] < fits["reconstructed_corrected"]["d50_gy"]
+
+
+def test_one_dosimetry_pdf_per_imaged_patient_with_the_dose_table_of_hepar_dose(
+        study: tuple[Path, dict]) -> None:
+    _, summary = study
+    reports = summary["patient_dosimetry_reports"]
+    assert sorted(reports) == sorted(i["patient_id"] for i in summary["imaging"])
+    for found in summary["imaging"]:
+        reader = PdfReader(reports[found["patient_id"]])
+        text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+        assert len(reader.pages) >= 3
+        for title in ("Table 1: Treatment plan", "Table 3: Scout-predicted dose per VOI",
+                      "Table 5: Dose per VOI", "Figure 1: Post-treatment dose on CT",
+                      "Figure 2: Scout 166Ho SPECT on CT", "Figure 3: Cumulative DVHs"):
+            assert title in text
+        # the report's dose table (from its DVHs) shows hepar dose's own VOI means
+        table = text.split("Table 5: Dose per VOI")[1].split("Figure 3")[0]
+        dose = json.loads((Path(found["folder"]) / "dose" / "summary.json").read_text())
+        for row in dose["voi_metrics"]:
+            if row["name"] in ("liver", "lungs") or row["name"].startswith("tumour "):
+                assert f"{row['name']} {row['mass_g']:.1f} {row['mean_gy']:.1f} " in table
 
 
 def test_database_holds_the_cohort_and_one_dosimetry_run_per_imaged_patient(
