@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -85,3 +86,44 @@ def test_bad_options_are_refused() -> None:
     hu = ct.with_array(np.asarray(ct.array), "Bq/mL")
     with pytest.raises(HeparError, match=r"HU"):
         reconstruct(projections, ct_hu=hu, isotope="Ho-166", normalise_to_mbq=1.0)
+
+
+def test_ct_coverage_is_checked_in_plane_too() -> None:
+    """A point source 100 mm to the patient's left (x = +100 mm, simulated, no scatter or
+    background): a CT holding only x >= 0 covers it (no count outside); one holding only
+    x <= 0 misses it in every view whose columns run along x, so the check refuses it. This also
+    pins the column convention (column j at u = (j - (n-1)/2) x pixel along (-cos, sin))
+    against the simulator's detector geometry."""
+    from datetime import datetime
+
+    from spect_helpers import simulate
+
+    from hepar.imaging import VolumeUnit, affine_from_geometry, new_frame_of_reference_uid
+    from hepar.phantoms import SimulationOptions, Source
+    from hepar.spect import spect_geometry
+
+    n, s = 64, 7.2
+    origin = (-(n - 1) / 2 * s,) * 3
+    frame = new_frame_of_reference_uid()
+    air = Volume(np.full((n, n, n), -1000.0),
+                 affine_from_geometry(origin_lps_mm=origin, spacing_mm=(s, s, s)),
+                 VolumeUnit.HU, frame)
+    activity = np.zeros(air.shape)
+    column = n // 2 + round(100.0 / s)
+    activity[n // 2, n // 2, column] = 50.0
+    acq = simulate(air, [Source("Lu-177", activity)], datetime(2017, 5, 2, tzinfo=UTC),
+                   n_views=8, frame_s=10.0, seed=1, radius_mm=250.0,
+                   options=SimulationOptions(scatter=False, background=False, noise=False,
+                                             dead_time=False, decay=False, workers=1))
+    half = n // 2
+
+    def ct(columns: slice, first: int) -> Volume:
+        shift = np.eye(4)
+        shift[2, 3] = first
+        return Volume(air.array[:, :, columns], air.affine @ shift, VolumeUnit.HU, frame)
+
+    left_of_axis = ct(slice(half, n), half)  # x >= 0: holds the source
+    right_of_axis = ct(slice(0, half), 0)  # x <= 0: does not
+    spect_geometry(acq.projections, left_of_axis)  # covered: no error
+    with pytest.raises(GeometryError, match="line of sight misses it"):
+        spect_geometry(acq.projections, right_of_axis)

@@ -47,6 +47,18 @@ def bad_files(study, tmp_path_factory):
     cropped = Volume(ct.array[:quarter], ct.affine, ct.unit, ct.frame_of_reference_uid)
     files["short_ct"] = root / "short_ct"
     write_ct_series(cropped, files["short_ct"])
+    # a CT of full length but only the middle half of its columns (x): the body's flanks are
+    # outside it, so the posterior and anterior views see activity the CT does not cover
+    import numpy as np
+
+    nx = ct.shape[2]
+    start = nx // 4
+    shift = np.eye(4)
+    shift[2, 3] = start  # index order (slice, row, column): the column origin moves
+    narrow = Volume(ct.array[:, :, start:nx - start], ct.affine @ shift, ct.unit,
+                    ct.frame_of_reference_uid)
+    files["narrow_ct"] = root / "narrow_ct"
+    write_ct_series(narrow, files["narrow_ct"])
     # a camera file that is not JSON, and one with 166Ho only
     files["not_json"] = root / "camera.json"
     files["not_json"].write_text("{not json")
@@ -76,6 +88,8 @@ CASES = {
     "missing photopeak window": ({"PROJ": "@no_window"}, "a photopeak window containing 80.6"),
     "CT not covering the field of view": ({"--ct": "@short_ct"},
                                           "a CT covering the SPECT field of view"),
+    "CT not covering the field of view in x": ({"--ct": "@narrow_ct"},
+                                               "a CT covering the SPECT field of view"),
     "frames of reference differ": ({"--ct": "TREATMENT_CT"}, "frame_of_reference_uid"),
     "a reconstruction as projections": ({"PROJ": "RECON"}, "ImageType"),
     "bad collimator": ({"--collimator": "PINHOLE"}, "collimator = 'PINHOLE'"),

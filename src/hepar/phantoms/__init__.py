@@ -78,6 +78,7 @@ from ._patient import (
     HO166_PHOTOPEAK,
     HO166_UPPER_SCATTER,
     LU177_WINDOWS,
+    POST_TREATMENT_SCAN_MAX_MBQ,
     PatientOptions,
     ScanTruth,
     Session,
@@ -86,6 +87,7 @@ from ._patient import (
     generate_virtual_patient,
     patient_anatomy,
     patient_timeline,
+    treatment_scan_time,
 )
 from ._presets import PRESETS, Preset, PresetName, preset
 from ._projector import EmissionTerm, FineGridProjector, ProjectorOutput
@@ -118,6 +120,7 @@ __all__ = [
     "MAX_TUMOUR_VOLUME_FRACTION",
     "MEDIUM_ENERGY",
     "MIN_LESION_DIAMETER_MM",
+    "POST_TREATMENT_SCAN_MAX_MBQ",
     "PRESETS",
     "SITE_TIMEZONE",
     "STRUCTURE_PROPERTIES",
@@ -187,5 +190,6 @@ __all__ = [
     "simulate_calibration_acquisition",
     "stream",
     "study_epoch",
+    "treatment_scan_time",
     "view_plan",
 ]

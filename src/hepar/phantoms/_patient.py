@@ -6,12 +6,19 @@ Everything derives from one integer seed through independent named streams
 Timeline (site time, Europe/Amsterdam): four 177Lu-dotatate cycles 8 weeks apart from the
 patient's calendar start; the 166Ho treatment 8-12 weeks after the last cycle (registry record,
 REFERENCE.md); the scout dose 7-14 days before it, imaged 2-4 h after administration; the
-treatment imaged the next day (18-30 h). Optional 177Lu SPECT/CT after the last cycle.
+treatment imaged the next day (20-26 h) or, when more than
+:data:`POST_TREATMENT_SCAN_MAX_MBQ` of 166Ho would then be in the field of view, on the first
+later day (same hour, at most 5 days after the treatment) on which it has decayed below that
+(:func:`treatment_scan_time`). Optional 177Lu SPECT/CT after the last cycle.
+
+Each session's CT covers the gamma camera's axial field of view (a SPECT/CT acquires its CT over
+the SPECT's bed range), not only the torso: past the torso's ends the CT holds air.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,6 +55,7 @@ from ._seeding import check_seed, deterministic_uid, stream, study_epoch
 __all__ = [
     "DUAL_ISOTOPE_WINDOWS",
     "LU177_WINDOWS",
+    "POST_TREATMENT_SCAN_MAX_MBQ",
     "PatientOptions",
     "ScanTruth",
     "Session",
@@ -56,7 +64,22 @@ __all__ = [
     "generate_virtual_patient",
     "patient_anatomy",
     "patient_timeline",
+    "treatment_scan_time",
 ]
+
+#: Largest 166Ho activity (MBq) in the field of view at which the post-treatment SPECT/CT is
+#: acquired. Radioembolization chapter of the "CME Handbook" (p. 130, published 2024 on
+#: fliphtml5.com/jiofj/bcbo; its primary source was not reachable from here): "when the
+#: activity in the scanner is above approximately 1420 MBq (i.e. dependent on the SPECT/CT
+#: system), there is an excess of gamma photons that significantly increases detector dead
+#: time. Dependent on the amount of administered activity, it is advised to perform
+#: post-treatment 166Ho SPECT/CT between 2 and 5 days after treatment." With the camera's
+#: paralysable model (20 % loss at 0.7 GBq, Stella et al., EJNMMI Phys 2021;8:22) 1420 MBq
+#: keeps 64 % of the counts, well below the model's maximum count rate (at 1 / (tau alpha),
+#: 3.1 GBq), past which the dead-time correction is not defined.
+POST_TREATMENT_SCAN_MAX_MBQ = 1420.0
+#: Latest post-treatment scan, days after the treatment (the guideline's 2-5 days).
+POST_TREATMENT_SCAN_LAST_DAY = 5
 
 #: 166Ho photopeak 81 keV (15 %) and upper scatter 118 keV (12 %) (Stella et al., EJNMMI Phys
 #: 2021; REFERENCE.md), with the 177Lu windows recorded alongside (dual-isotope protocol).
@@ -176,8 +199,12 @@ def _grid(anatomy: Anatomy, spacing: float, frame_uid: str) -> Volume:
 
 
 def _ct_grid(anatomy: Anatomy, p: Preset, frame_uid: str) -> Volume:
+    """The CT series grid: the preset's matrix in-plane, and axially the torso or the gamma
+    camera's axial field of view (detector rows x pixel, centred on the torso as the simulator
+    centres the detector), whichever is longer."""
     z0, z1 = anatomy.z_range_mm
-    nz = math.ceil((z1 - z0) / p.ct_slice_mm)
+    length = max(z1 - z0, p.detector_matrix * p.pixel_mm)
+    nz = math.ceil(length / p.ct_slice_mm)
     n, d = p.ct_matrix, p.ct_pixel_mm
     origin = (-(n - 1) / 2 * d, -(n - 1) / 2 * d, (z0 + z1) / 2 - (nz - 1) / 2 * p.ct_slice_mm)
     affine = affine_from_geometry(origin_lps_mm=origin, spacing_mm=(p.ct_slice_mm, d, d))
@@ -228,6 +255,41 @@ def patient_timeline(seed: int, weeks_after_last_cycle: float | None = None) -> 
                     treatment + timedelta(hours=float(timing.uniform(20.0, 26.0))))
 
 
+def treatment_scan_time(planned_scan: datetime, treatment: datetime,
+                        activity_at: Callable[[datetime], float]) -> datetime:
+    """When the post-treatment SPECT/CT is acquired (see :data:`POST_TREATMENT_SCAN_MAX_MBQ`).
+
+    Parameters
+    ----------
+    planned_scan
+        The drawn scan time (the day after the treatment).
+    treatment
+        The treatment administration.
+    activity_at
+        166Ho activity (MBq) in the field of view at a time.
+
+    Returns
+    -------
+    datetime
+        ``planned_scan`` if the activity then is at most the limit, else the first later day
+        (same hour) on which it is, and at most :data:`POST_TREATMENT_SCAN_LAST_DAY` days after
+        the treatment.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t0 = datetime(2017, 5, 2, 11, tzinfo=timezone.utc)
+    >>> decayed = lambda t: 6000.0 * 0.5 ** ((t - t0) / timedelta(hours=26.8))
+    >>> (treatment_scan_time(t0 + timedelta(hours=22), t0, decayed) - t0).days
+    3
+    """
+    scan = planned_scan
+    last = treatment + timedelta(days=POST_TREATMENT_SCAN_LAST_DAY)
+    while activity_at(scan) > POST_TREATMENT_SCAN_MAX_MBQ and scan + timedelta(days=1) <= last:
+        scan += timedelta(days=1)
+    return scan
+
+
 def patient_anatomy(seed: int, options: PatientOptions | None = None
                     ) -> tuple[float, Anatomy]:
     """Body weight (kg) and anatomy of the patient, from its seed."""
@@ -264,7 +326,6 @@ def generate_virtual_patient(
     # sessions and grids (patient lies identically in every session)
     sessions_spec = [(f"lu177_{h:g}h", t) for h, t in zip(p.lu177_scan_hours, lu_scans,
                                                            strict=True)]
-    sessions_spec += [("scout", scout_scan), ("treatment", treatment_scan)]
     frame0 = deterministic_uid(seed, "frame", "truth")
     labels = anatomy.labels(_grid(anatomy, p.grid_spacing_mm, frame0))
     ct_labels = anatomy.labels(_ct_grid(anatomy, p, frame0))
@@ -279,6 +340,12 @@ def generate_virtual_patient(
     scout_map = scout.activity_map_mbq(anatomy, labels)
     treatment_map = treatment.activity_map_mbq(anatomy, labels)
     ho_half = nuclide("Ho-166").half_life_h
+    scout_total, treatment_total = float(scout_map.sum()), float(treatment_map.sum())
+    treatment_scan = treatment_scan_time(
+        treatment_scan, treatment_time,
+        lambda t: scout_total * decay_factor(scout_time, t, ho_half)
+        + treatment_total * decay_factor(treatment_time, t, ho_half))
+    sessions_spec += [("scout", scout_scan), ("treatment", treatment_scan)]
     camera = Camera(collimator=collimator_for("Ho-166"), matrix=p.detector_matrix,
                     pixel_mm=p.pixel_mm)
     hu_true = anatomy.ct_numbers(labels)

@@ -185,7 +185,6 @@ def run_demo(
     ``reconstruction``, ``truth_comparison`` and ``notes`` (README, ``hepar demo``).
     """
     from hepar.io import load_protocol
-    from hepar.physics import decay_factor, nuclide
     from hepar.services.clinical_ctcae import adverse_event_summary
     from hepar.services.clinical_qol import qol_change_json, questionnaires, score_qol
     from hepar.services.clinical_recist import assess_reads, recist_json
@@ -257,16 +256,13 @@ def run_demo(
     treatment_time = datetime.fromisoformat(treatment_given["time"])
     scan_start = datetime.fromisoformat(treatment_scan["acquisition_start"])
     scan_time_h = _hours(treatment_time, scan_start)
-    # A post-treatment 166Ho scan (GBq) counts near the maximum of the paralysable dead-time
-    # model (20 % loss already at 0.7 GBq, Stella et al., EJNMMI Phys 2021;8:22), where a fixed
-    # camera factor is not reliable: as in clinical practice, the image is normalised to the
-    # administered activity decayed to the scan (REFERENCE.md, Adv Radiother Nucl Med 3(3) 2020).
-    # The scout (about 250 MBq) is quantified from the camera calibration alone.
+    # The post-treatment scan is acquired once the 166Ho in the field of view has decayed below
+    # about 1.4 GBq (hepar.phantoms.POST_TREATMENT_SCAN_MAX_MBQ: 2-5 days after treatment, as
+    # advised for dead time), where the paralysable dead-time correction is well defined:
+    # quantified from the camera calibration like the scout, no normalisation.
     treatment_recon = reconstruct_files(
         [folder / treatment_scan["projections"]], ct=folder / treatment_scan["ct"],
-        out=recon / "treatment", isotope="Ho-166",
-        normalise_to_mbq=treatment_given["activity_mbq"] * decay_factor(
-            treatment_time, scan_start, nuclide("Ho-166").half_life_h))
+        out=recon / "treatment", camera=camera, isotope="Ho-166")
 
     step(DEMO_STEPS[8])
     masks = _write_masks(patient, inputs / "masks" / "treatment",

@@ -17,14 +17,17 @@ from ._calibration import (
     calibrate_camera,
     combine_calibrations,
 )
-from ._geometry import spect_geometry
+from ._dead_time import DeadTimeCorrection, correct_dead_time
+from ._geometry import MAX_COUNTS_OUTSIDE_CT, spect_geometry
 from ._projections import EnergyWindow, Projections
 from ._reconstruct import Reconstruction, reconstruct
 from ._windows import IMAGING_LINE_KEV, IsotopeWindows, isotope_windows
 
 __all__ = [
     "IMAGING_LINE_KEV",
+    "MAX_COUNTS_OUTSIDE_CT",
     "CameraCalibration",
+    "DeadTimeCorrection",
     "EnergyWindow",
     "IsotopeWindows",
     "Projections",
@@ -33,6 +36,7 @@ __all__ = [
     "calibrate_build_up",
     "calibrate_camera",
     "combine_calibrations",
+    "correct_dead_time",
     "isotope_windows",
     "reconstruct",
     "spect_geometry",

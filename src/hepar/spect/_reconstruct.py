@@ -12,12 +12,12 @@ Steps (each documented in its module):
    (:func:`frame_decay_factors`); 1 for a normalised reconstruction.
 4. OSEM (:mod:`._osem`) with the rotation projector (:mod:`._projector`), then the optional
    Gaussian post-filter.
-5. Dead time (camera calibration): the OSEM total :math:`A_m` was seen through the kept
-   fraction :math:`e^{-\\tau\\alpha A}`; the true activity solves
-   :math:`A = A_m e^{\\tau\\alpha A}`, i.e. :math:`A = -W_0(-\\tau\\alpha A_m)/(\\tau\\alpha)`
-   (Lambert W), and the image is scaled
-   by :math:`A/A_m` (the kept fraction varies by far less than 1 % over one acquisition).
-   Only the reconstructed isotope's activity enters the input rate.
+5. Dead time (camera calibration, :mod:`._dead_time`): the OSEM total :math:`A_m` was seen
+   through the kept fraction :math:`e^{-\\tau\\alpha A D_v}` of each view (it changes from view
+   to view as the source decays); the true activity solves the decay-weighted
+   :math:`A_m = A \\sum_v D_v e^{-\\tau\\alpha A D_v} / \\sum_v D_v` on the low-activity branch,
+   a total past the paralysable model's maximum count rate is refused, and the image is scaled
+   by :math:`A/A_m`. Only the reconstructed isotope's activity enters the input rate.
 6. Normalised reconstruction instead: the image is scaled so its total equals the given
    activity (the clinical practice for 166Ho; Stella et al. 2021).
 7. Conversion MBq per voxel -> Bq/mL.
@@ -32,7 +32,6 @@ from typing import Literal
 
 import numpy as np
 from scipy.ndimage import binary_dilation, gaussian_filter
-from scipy.special import lambertw
 
 from hepar.errors import InvalidValueError
 from hepar.imaging import Volume, VolumeUnit, resample_to
@@ -54,6 +53,7 @@ from ._calibration import (
     frame_decay_factors,
 )
 from ._crosstalk import ho166_additive_estimate
+from ._dead_time import correct_dead_time
 from ._geometry import spect_geometry
 from ._osem import osem, subset_views
 from ._projections import Projections
@@ -300,15 +300,14 @@ def reconstruct(
         alpha = dead_time_alpha_cps_per_mbq(iso, camera.dead_time_alpha_cps_per_mbq, spec.name)
         rate = camera.dead_time_s * alpha
         if rate > 0 and measured > 0:
-            if rate * measured >= 1.0 / math.e:
-                raise InvalidValueError(
-                    field="dead time", value=rate * measured,
-                    expected="tau x alpha x A below 1/e (count rate past the paralysable "
-                    "model's maximum)")
-            true = float(-lambertw(-rate * measured, 0).real / rate)
-            activity *= true / measured
-            notes.append(f"dead time: kept fraction {measured / true:.4f} "
-                         f"(tau {camera.dead_time_s:g} s, alpha {alpha:.4g} cps/MBq)")
+            dead = correct_dead_time(measured, rate, decay)
+            activity *= dead.activity_mbq / measured
+            notes.append(
+                f"dead time: kept fraction {dead.kept_fraction:.4f} (first view "
+                f"{dead.kept_first:.4f}, last {dead.kept_last:.4f}; tau {camera.dead_time_s:g} s, "
+                f"alpha {alpha:.4g} cps/MBq), low-activity branch (count rate peaks at "
+                f"{dead.peak_activity_mbq:.0f} MBq); a 1 % error in the counts is "
+                f"{dead.error_gain:.2f} % after the correction")
         notes.append(f"camera sensitivity {sensitivity:.4g} cps/MBq in {peak.name!r}")
     else:
         calibration = "normalised"
