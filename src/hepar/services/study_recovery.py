@@ -13,9 +13,11 @@ flagged unreliable and left out of the dose-response.
 
 Here the phantom is simulated by :mod:`hepar.phantoms` with the preset's camera and acquisition
 (noise-free expected counts, no dead-time loss: the coefficient is the reconstruction's, not a
-noise draw's) and reconstructed with :func:`hepar.spect.reconstruct` as the post-treatment scan
-is (normalised to the activity in the field of view, same iterations and subsets); its VOIs are
-resampled onto the SPECT grid with fractional occupancy, as ``hepar dose`` does. Geometry: an
+noise draw's) and reconstructed with :func:`hepar.spect.reconstruct` with the post-treatment
+scan's iterations and subsets, normalised to the activity in the field of view, so that the
+coefficient is the resolution's alone (the patients' scans are quantified from the camera
+calibration, whose error is not a partial-volume effect); its VOIs are resampled onto the SPECT
+grid with fractional occupancy, as ``hepar dose`` does. Geometry: an
 elliptic water cylinder of 300 x 230 mm (the IEC body phantom's cross-section), 200 mm long,
 with eight spheres of 10-60 mm (the IEC set, 10-37 mm, plus 46 and 60 mm, the largest lesions
 of the virtual cohort) on two rings of 70 mm radius, sphere-to-background ratio 6 (the
@@ -33,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from hepar.errors import InvalidValueError
 from hepar.imaging import Volume
 
 __all__ = ["MIN_RELIABLE_RECOVERY", "PHANTOM_SPHERE_DIAMETERS_MM", "RecoveryCurve",
@@ -80,12 +83,16 @@ class RecoveryCurve:
         return mean_gy / self.coefficient(volume_ml)
 
 
-def _phantom(spacing_mm: float) -> tuple[Volume, np.ndarray, list[np.ndarray]]:
+def _phantom(spacing_mm: float, n_voxels: int) -> tuple[Volume, np.ndarray, list[np.ndarray]]:
+    """The phantom on a cube of ``n_voxels`` of ``spacing_mm``: the camera's whole field of view
+    (the simulator's grid spans at most the detector axially, and the CT must cover what the
+    detector sees: hepar recon refuses counts whose line of sight misses it)."""
     from hepar.imaging import VolumeUnit, affine_from_geometry
 
-    extent = (2 * _SEMI_AXES_MM[0] + 40.0, 2 * _SEMI_AXES_MM[1] + 40.0,
-              2 * _HALF_LENGTH_MM + 40.0)
-    nx, ny, nz = (math.ceil(e / spacing_mm) + 2 for e in extent)
+    if n_voxels * spacing_mm < 2 * _SEMI_AXES_MM[0] + 20.0:
+        raise InvalidValueError(field="preset", value=f"{n_voxels} x {spacing_mm} mm",
+                                expected="a field of view wider than the 300 mm phantom")
+    nx = ny = nz = n_voxels
     origin = tuple(-(n - 1) / 2 * spacing_mm for n in (nx, ny, nz))
     affine = affine_from_geometry(origin_lps_mm=origin, spacing_mm=(spacing_mm,) * 3)
     axes = [(np.arange(n) - (n - 1) / 2.0) * spacing_mm for n in (nz, ny, nx)]
@@ -124,7 +131,7 @@ def measure_recovery(preset_name: str, *, iterations: int = 4, subsets: int = 8
     from hepar.spect import reconstruct
 
     p = preset(preset_name)
-    grid, body, spheres = _phantom(p.grid_spacing_mm)
+    grid, body, spheres = _phantom(p.grid_spacing_mm, p.detector_matrix * p.fine_factor)
     concentration = np.where(body, 1.0, 0.0)
     for sphere in spheres:
         concentration[sphere] = SPHERE_TO_BACKGROUND
