@@ -10,18 +10,17 @@ The per-patient imaging comes from :mod:`hepar.pipeline` as typed results; this 
    dosimetry and lesion doses from the reconstruction (never from the true maps), each lesion's
    3-month diameter from the cohort's model with its reader noise (as
    ``tests/analysis/virtual_study.py`` does, because the RECIST reads measure two targets only);
-   each lesion's reconstructed mean dose divided by the recovery coefficient of its VOI's
-   volume, measured on the sphere phantom of :mod:`hepar.services.study_recovery` (the
-   partial-volume correction a site applies; without it the lesion doses of the ``tiny``
-   preset are about 40 % low and so is the dose for 50 % response); a lesion whose VOI
-   recovers less than half its counts is below the resolution limit and is left out of the
-   dose-response (``LesionRecord.dose_reliable``);
+   a lesion whose VOI recovers less than half its counts on the sphere phantom of
+   :mod:`hepar.services.study_recovery` (about 23 mm at the ``tiny`` preset's 14.4 mm pixels)
+   is below the resolution limit: its VOI mean is mostly spill, and it is left out of the
+   dose-response (``LesionRecord.dose_reliable``); with every lesion the D50 comes out low
+   (partial-volume loss of the small lesions);
 3. runs :func:`hepar.analysis.analyse_study`, exports the database (CSV) and writes the study
    report with the export's SHA-256 in its provenance, and one dosimetry report (PDF) per
    imaged patient (:mod:`hepar.services.study_patient_report`);
 4. checks the analysis against the cohort's truth (:func:`truth_checks`): the dose for 50 %
-   response of the cohort's dose-response model against the one fitted on the corrected
-   reconstructed doses, on the uncorrected ones and on the true doses.
+   response of the cohort's dose-response model against the ones fitted on the reconstructed
+   doses (the analysis's), on all lesions, on the recovery-corrected doses and on true doses.
 """
 
 from __future__ import annotations
@@ -65,11 +64,12 @@ class StudyOutcome:
 class StudyRecords:
     """The analysis records of the cohort and the lesion sets of the truth checks.
 
-    ``lesion_sets``: ``reconstructed_corrected`` (the analysis's), ``reconstructed`` (VOI means
-    without the recovery correction) and ``true_imaged`` (the same lesions with their true mean
-    dose) for the imaged patients, each lesion flagged ``dose_reliable`` in all three from its
-    VOI's recovery coefficient; ``true_all`` every enrolled patient's lesions with their true
-    doses, none flagged (the reference without imaging).
+    ``lesion_sets`` for the imaged patients, each lesion flagged ``dose_reliable`` from its
+    VOI's recovery coefficient: ``reconstructed`` (the VOI means, the analysis's),
+    ``reconstructed_recovery_corrected`` (divided by the phantom's RC), ``true_imaged`` (the
+    same lesions' true mean doses); ``reconstructed_all_lesions``, the VOI means with no lesion
+    flagged; ``true_all``, every enrolled patient's lesions with their true doses, none
+    flagged (the reference without imaging).
     """
 
     screening: list[Any]
@@ -129,7 +129,8 @@ def analysis_records(n_patients: int, seed: int, preset: str,
     )
 
     screening, patients, records = [], [], []
-    sets: dict[str, list[Any]] = {"reconstructed_corrected": [], "reconstructed": [],
+    sets: dict[str, list[Any]] = {"reconstructed": [], "reconstructed_all_lesions": [],
+                                  "reconstructed_recovery_corrected": [],
                                   "true_imaged": [], "true_all": []}
     model = None
     for member in cohort_plan(n_patients, seed=seed):
@@ -159,15 +160,19 @@ def analysis_records(n_patients: int, seed: int, preset: str,
             continue
         volumes = _voi_volumes_ml(found) if recovery is not None else {}
         imaged = [t for t in record.lesion_truth if t.id in found.lesion_dose_gy]
-        doses = {"reconstructed": [found.lesion_dose_gy[t.id] for t in imaged],
-                 "true_imaged": [t.mean_dose_gy for t in imaged]}
-        doses["reconstructed_corrected"] = doses["reconstructed"] if recovery is None else [
-            recovery.corrected_gy(found.lesion_dose_gy[t.id], volumes[t.id]) for t in imaged]
+        measured_gy = [found.lesion_dose_gy[t.id] for t in imaged]
+        doses = {"reconstructed": measured_gy, "true_imaged": [t.mean_dose_gy for t in imaged],
+                 "reconstructed_recovery_corrected": measured_gy if recovery is None else [
+                     recovery.corrected_gy(d, volumes[t.id]) for d, t in zip(
+                         measured_gy, imaged, strict=True)]}
         reliable = [recovery is None or recovery.reliable(volumes[t.id]) for t in imaged]
         for name, values in doses.items():
             sets[name] += [LesionRecord(record.patient_id, t.id, float(dose),
                                         t.baseline_diameter_mm, measured[t.id], True, ok)
                            for t, dose, ok in zip(imaged, values, reliable, strict=True)]
+        sets["reconstructed_all_lesions"] += [
+            LesionRecord(record.patient_id, t.id, float(dose), t.baseline_diameter_mm,
+                         measured[t.id], True) for t, dose in zip(imaged, measured_gy, strict=True)]
         dosimetry = PatientDosimetry(
             patient_id=record.patient_id, tumour_predicted_gy=found.tumour_predicted_gy,
             tumour_gy=found.tumour_gy,
@@ -178,7 +183,7 @@ def analysis_records(n_patients: int, seed: int, preset: str,
             source="hepar recon of the simulated SPECT -> hepar plan / hepar dose "
                    "(local deposition)")
         patients.append(PatientRecord(**clinical, dosimetry=dosimetry,
-                                      lesions=sets["reconstructed_corrected"][-len(imaged):]
+                                      lesions=sets["reconstructed"][-len(imaged):]
                                       if imaged else []))
     return StudyRecords(screening, patients, records, sets, model)
 
@@ -350,8 +355,9 @@ def truth_lines(summary: dict[str, Any]) -> list[str]:
              f"Primary endpoint vs ground-truth reads: {rate.get('responders')}/"
              f"{rate.get('evaluable')} vs {truth.get('responders')}/{truth.get('evaluable')}"]
     model = checks.get("model_d50_gy")
-    labels = {"reconstructed_corrected": "reconstructed, recovery-corrected",
-              "reconstructed": "reconstructed, uncorrected", "true_imaged": "true doses"}
+    labels = {"reconstructed": "reconstructed", "reconstructed_all_lesions":
+              "reconstructed incl. lesions below the resolution limit",
+              "true_imaged": "true doses"}
     parts = []
     for key, label in labels.items():
         fit = (checks.get("fits") or {}).get(key) or {}
