@@ -176,3 +176,18 @@ def test_a_rerun_resumes_without_imaging_again(study: tuple[Path, dict]) -> None
     assert [i["key"] for i in again["imaging"]] == [i["key"] for i in first["imaging"]]
     assert again["primary_endpoint"] == first["primary_endpoint"]
     assert json.loads((out / "study_summary.json").read_text())["patients"] == N_PATIENTS
+
+
+def test_the_end_of_the_demo_prints_the_truth_checks(study: tuple[Path, dict]) -> None:
+    from hepar.services.study_demo import truth_lines
+
+    _, summary = study
+    rate = summary["primary_endpoint_rate"]
+    fit = summary["truth_checks"]["fits"]["reconstructed"]
+    lines = truth_lines(summary)
+    assert lines[0] == f"Patients imaged: {len(summary['imaging'])}, failed in imaging: " \
+                       f"{len(summary['failed'])}"
+    counts = f"{rate['responders']}/{rate['evaluable']}"
+    assert lines[1] == f"Primary endpoint vs ground-truth reads: {counts} vs {counts}"
+    assert lines[2].startswith("D50 (model 169 Gy): reconstructed ")
+    assert f"reconstructed {fit['d50_gy']:.0f} Gy ({fit['error_pct']:+.0f} %)" in lines[2]
