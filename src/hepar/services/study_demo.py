@@ -312,8 +312,8 @@ def finish_study(out: Path, *, n_patients: int, seed: int, preset: str,
     study = analysis_records(n_patients, seed, preset, by_id, protocol, recovery)
     notes = [f"Virtual study of {n_patients} enrolled patients (hepar.phantoms, seed {seed}, "
              f"{preset} preset); dosimetry from hepar recon of the simulated projections; "
-             "lesion doses corrected for partial volume by the recovery coefficients of a "
-             "simulated sphere phantom (hepar.services.study_recovery)."]
+             "the dose-response leaves out lesions below the resolution limit (recovery "
+             "coefficient < 0.5 on a simulated sphere phantom, hepar.services.study_recovery)."]
     analysis = analyse_study(study.screening, study.patients, protocol,
                              questionnaires=load_study_questionnaires(), notes=notes)
     protocol_text = json.dumps(protocol.model_dump(mode="json"), sort_keys=True)
