@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hepar.analysis import LesionRecord, bland_altman, dose_response, lesion_responds
+from hepar.analysis import (
+    LesionRecord,
+    bland_altman,
+    dose_for_response,
+    dose_response,
+    lesion_responds,
+)
 from hepar.errors import InvalidValueError
 
 
@@ -79,3 +85,29 @@ def test_cluster_bootstrap_interval_covers_the_truth() -> None:
     assert model.d50_lower_gy is not None and model.d50_upper_gy is not None
     assert model.d50_lower_gy < model.d50_gy < model.d50_upper_gy  # type: ignore[operator]
     assert model.d50_lower_gy < 150.0 < model.d50_upper_gy
+
+
+def test_lesions_with_unreliable_doses_are_left_out_and_counted() -> None:
+    lesions = _lesions(150.0, 0.03, patients=30, per_patient=4, seed=5)
+    flagged = [LesionRecord(le.patient_id, le.lesion_id + "s", 1000.0, 12.0, 13.0,
+                            dose_reliable=False) for le in lesions[:10]]
+    alone, both = dose_response(lesions), dose_response([*lesions, *flagged])
+    # ten non-responders at 1000 Gy would flatten the fit; flagged, they change nothing
+    assert both.n_excluded_unreliable == 10 and alone.n_excluded_unreliable == 0
+    assert (both.n_lesions, both.d50_gy) == (alone.n_lesions, alone.d50_gy)
+
+
+def test_dose_for_response_solves_the_cell_kill_law_exactly() -> None:
+    # V(t)/V0 = [S + (1 - S) exp(-t/tau)] exp(g t), S = exp(-alpha D), d = d0 (V/V0)^(1/3)
+    # (the virtual cohort's DoseResponseModel). Solved by hand for d/d0 = 0.7 at day 91:
+    # S = (0.7^3 exp(-g t) - exp(-t/tau)) / (1 - exp(-t/tau)), D = -ln(S) / alpha.
+    from hepar.phantoms import DoseResponseModel
+
+    model = DoseResponseModel()
+    t, g = 91.0, np.log(2.0) / model.doubling_days
+    clear = np.exp(-t / model.clearance_days)
+    survival = (0.7**3 * np.exp(-g * t) - clear) / (1.0 - clear)
+    expected_gy = -np.log(survival) / model.alpha_per_gy  # 168.7 Gy with the defaults
+    found = dose_for_response(model.relative_diameter, days=t, decrease_pct=30.0)
+    assert found == pytest.approx(expected_gy, rel=1e-6)  # brentq's tolerance, far below
+    assert dose_for_response(model.relative_diameter, days=t, decrease_pct=99.9) is None

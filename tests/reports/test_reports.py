@@ -146,3 +146,30 @@ def test_study_report_shows_example_dvhs_and_fused_slice(analysis: StudyAnalysis
     flat = " ".join(text.split())
     assert f"Figure 9: Post-treatment DVHs of {example.patient_id}" in flat
     assert f"Figure 10: Fused SPECT/CT slice of {example.patient_id}" in flat
+
+
+def test_patient_dvh_figure_agrees_with_the_dose_table(example: PatientDosimetryReport,
+                                                       tmp_path: Path) -> None:
+    # The table's V100 and V150 lie between the DVH figure's curve at the bin edges around
+    # 100 and 150 Gy (a cumulative DVH falls monotonically), and each legend's mean is the
+    # table's mean; the table is read back from the rendered HTML.
+    from hepar.analysis import dvh_figure
+
+    paths = write_patient_dosimetry_report(example, tmp_path / "dosimetry", _provenance())
+    table = paths.html.read_text(encoding="utf-8").split('id="dose"')[1].split("</table>")[0]
+    rows = {cells[0]: [float(c) for c in cells[1:]] for cells in (
+        re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in table.split("<tr>")[2:])}
+    figure = dvh_figure(example.dvhs)
+    lines = figure.axes[0].get_lines()
+    assert len(lines) == len(example.dvhs) == len(rows)
+    for line, dvh in zip(lines, example.dvhs, strict=True):
+        mass_g, mean_gy, _, _, v100, v150, _ = rows[dvh.name]
+        legend_mean_gy = float(str(line.get_label()).split("mean ")[1].split(" Gy")[0])
+        assert legend_mean_gy == pytest.approx(mean_gy, abs=0.55)  # 0 vs 1 decimal shown
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        for level, shown in ((100.0, v100), (150.0, v150)):
+            below, above = x <= level, x >= level
+            high = float(y[below][-1]) if below.any() else 100.0
+            low = float(y[above][0]) if above.any() else 0.0
+            assert low - 0.05 <= shown <= high + 0.05  # the table rounds to 0.1 %
+        assert mass_g == pytest.approx(dvh.mass_g, abs=0.05)

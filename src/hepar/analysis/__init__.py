@@ -25,7 +25,7 @@ from ._binomial import (
     simon_decision,
     simon_design,
 )
-from ._dose_response import DoseResponse, dose_response, lesion_responds
+from ._dose_response import DoseResponse, dose_for_response, dose_response, lesion_responds
 from ._dosimetry_analysis import (
     BlandAltman,
     CombinedDose,
@@ -95,6 +95,7 @@ __all__ = [
     "clopper_pearson",
     "consort_figure",
     "consort_flow",
+    "dose_for_response",
     "dose_response",
     "dose_response_figure",
     "dvh_figure",

@@ -13,7 +13,7 @@ line over scipy.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,7 @@ from scipy import stats
 
 from ._records import LesionRecord
 
-__all__ = ["DoseResponse", "dose_response", "lesion_responds"]
+__all__ = ["DoseResponse", "dose_for_response", "dose_response", "lesion_responds"]
 
 #: Dose scale of the fit (numerical conditioning only: coefficients per 100 Gy).
 _SCALE_GY = 100.0
@@ -49,6 +49,7 @@ class DoseResponse:
     curve_dose_gy: list[float]
     curve_probability: list[float]
     note: str
+    n_excluded_unreliable: int = 0
 
     def probability(self, dose_gy: float) -> float | None:
         """Fitted response probability at ``dose_gy``."""
@@ -62,6 +63,22 @@ def lesion_responds(lesion: LesionRecord, decrease_pct: float) -> bool | None:
     if lesion.follow_up_mm is None:
         return None
     return lesion.follow_up_mm <= (1.0 - decrease_pct / 100.0) * lesion.baseline_mm
+
+
+def dose_for_response(relative_diameter: Callable[[float, float], float], *, days: float,
+                      decrease_pct: float = 30.0, max_dose_gy: float = 5000.0) -> float | None:
+    """The dose at which a lesion's expected diameter ``days`` after treatment is
+    ``1 - decrease_pct / 100`` of baseline: the D50 of a size model with symmetric reader noise
+    (half the lesions at that dose fall below the threshold), e.g. the virtual cohort's
+    ``DoseResponseModel.relative_diameter(dose_gy, days)``. ``None`` when no dose up to
+    ``max_dose_gy`` reaches it (the model must shrink lesions monotonically with dose)."""
+    from scipy.optimize import brentq
+
+    target = 1.0 - decrease_pct / 100.0
+    low, high = relative_diameter(0.0, days) - target, relative_diameter(max_dose_gy, days) - target
+    if not (low > 0 > high):
+        return None
+    return float(brentq(lambda d: relative_diameter(d, days) - target, 0.0, max_dose_gy))
 
 
 def _fit(doses: np.ndarray, y: np.ndarray, groups: np.ndarray
@@ -98,9 +115,13 @@ def _auc(scores: np.ndarray, y: np.ndarray) -> tuple[float | None, list[float], 
 def dose_response(lesions: Sequence[LesionRecord], *, decrease_pct: float = 30.0,
                   treated_only: bool = True, confidence_level: float = 0.95,
                   bootstrap_samples: int = 0, seed: int = 0) -> DoseResponse:
-    """Fit the lesion-level dose-response model (module docstring)."""
-    rows = [(lesion, lesion_responds(lesion, decrease_pct)) for lesion in lesions
-            if lesion.in_treated_volume or not treated_only]
+    """Fit the lesion-level dose-response model (module docstring) on the lesions whose dose is
+    reliable (``LesionRecord.dose_reliable``; the others are counted in
+    ``n_excluded_unreliable``)."""
+    considered = [lesion for lesion in lesions if lesion.in_treated_volume or not treated_only]
+    excluded = sum(not lesion.dose_reliable for lesion in considered)
+    rows = [(lesion, lesion_responds(lesion, decrease_pct)) for lesion in considered
+            if lesion.dose_reliable]
     rows = [(lesion, r) for lesion, r in rows if r is not None]
     doses = np.array([lesion.dose_gy for lesion, _ in rows], float)
     y = np.array([bool(r) for _, r in rows], bool)
@@ -109,7 +130,8 @@ def dose_response(lesions: Sequence[LesionRecord], *, decrease_pct: float = 30.0
     groups = np.array([codes[p] for p in pids], int)
     auc, fpr, tpr = _auc(doses, y) if len(rows) else (None, [], [])
     empty = DoseResponse(len(rows), len(codes), int(y.sum()), None, None, None, None, None,
-                         "none", auc, fpr, tpr, doses.tolist(), y.tolist(), pids, [], [], "")
+                         "none", auc, fpr, tpr, doses.tolist(), y.tolist(), pids, [], [], "",
+                         excluded)
     if len(rows) < 4 or y.all() or not y.any():
         return _with_note(empty, "too few lesions, or all or none responding: no model fitted")
     fit = _fit(doses, y, groups)
@@ -142,7 +164,7 @@ def dose_response(lesions: Sequence[LesionRecord], *, decrease_pct: float = 30.0
     return DoseResponse(len(rows), len(codes), int(y.sum()), float(b0), float(b1 / _SCALE_GY),
                         float(d50), float(lower), float(upper), method, auc, fpr, tpr,
                         doses.tolist(), y.tolist(), pids, grid.tolist(), probability.tolist(),
-                        "")
+                        "", excluded)
 
 
 def _with_note(result: DoseResponse, note: str) -> DoseResponse:

@@ -32,7 +32,9 @@ class LesionRecord:
 
     ``dose_gy`` is the lesion's mean absorbed dose from 166Ho treatment; ``baseline_mm`` and
     ``follow_up_mm`` its longest diameters at baseline and at the primary visit (``None``: not
-    measured at follow-up).
+    measured at follow-up). ``dose_reliable`` false: the dose could not be measured reliably
+    (e.g. a VOI below the imaging's resolution limit); the lesion is left out of the
+    dose-response fit and counted there as excluded.
     """
 
     patient_id: str
@@ -41,6 +43,7 @@ class LesionRecord:
     baseline_mm: float
     follow_up_mm: float | None
     in_treated_volume: bool = True
+    dose_reliable: bool = True
 
     def __post_init__(self) -> None:
         if not self.dose_gy >= 0:

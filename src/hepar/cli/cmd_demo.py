@@ -117,6 +117,10 @@ def _run_study(out: Path, *, patients: int, seed: int, preset_name: str, workers
                                    f"{failed['message']}", markup=False, highlight=False)
     print(f"Study report: {summary['report_pdf'] or summary['report_html']}")
     print(f"Primary endpoint: {summary['primary_endpoint']}")
+    from hepar.services.study_demo import truth_lines
+
+    for line in truth_lines(summary):
+        print(line)
 
 
 def register(app: typer.Typer) -> None:

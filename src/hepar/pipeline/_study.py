@@ -116,6 +116,9 @@ def run_study(out: Path, *, n_patients: int, seed: int = 0, preset: str = "clini
         "dose_for_50pct_response_gy": outcome.analysis.dose_response.d50_gy,
         "imaging": [asdict(found) for found in imaging],
         "failed": [asdict(found) for found in failures],
+        "patients_imaged": len(imaging), "patients_failed": len(failures),
+        "truth_checks": outcome.checks,
+        "patient_dosimetry_reports": {k: str(v) for k, v in outcome.patient_reports.items()},
     }
     write_json_atomically(json.loads(json.dumps(summary, default=str)),
                           out / "study_summary.json", overwrite=True)
