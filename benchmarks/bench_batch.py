@@ -12,6 +12,7 @@ wall seconds with one worker), the data read and written per patient (the figure
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -23,7 +24,10 @@ from hepar.pipeline import check_batch, run_batch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pipeline"))
 from batch_studies import Studies, enrolled, write_studies  # the test suite's study folders
 
-N_PATIENTS, SEED = 6, 2
+#: HEPAR_BENCH_PATIENTS and HEPAR_BENCH_PRESET override the cohort size and the preset
+N_PATIENTS = int(os.environ.get("HEPAR_BENCH_PATIENTS", "6"))
+PRESET = os.environ.get("HEPAR_BENCH_PRESET", "tiny")
+SEED = 2
 BYTES_PER_MB = 1_000_000  # decimal megabyte (SI)
 
 
@@ -57,7 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         studies = write_studies(folder / "data", enrolled(N_PATIENTS, SEED), n=N_PATIENTS,
-                                seed=SEED)
+                                seed=SEED, preset=PRESET)
         n = len(studies.patient_ids)
         read_mb = _size_mb([studies.root / pid / part for pid in studies.patient_ids
                             for part in ("nm/ho166_scout.dcm", "nm/ho166_treatment.dcm",
@@ -66,7 +70,7 @@ def main() -> None:
         written_mb = _size_mb([folder / "out1" / pid for pid in studies.patient_ids]) / n
         shutil.rmtree(folder / "run1")
         two, _, _ = _batch(studies, folder, 2)
-        print(f"{n} enrolled tiny patients (cohort_plan({N_PATIENTS}, seed={SEED})), "
+        print(f"{n} enrolled {PRESET} patients (cohort_plan({N_PATIENTS}, seed={SEED})), "
               f"{imaged} imaged through")
         print(f"per patient: {cpu / n:.1f} s CPU in the worker, {one / n:.1f} s wall with "
               f"1 worker; {read_mb:.1f} MB read, {written_mb:.1f} MB written")

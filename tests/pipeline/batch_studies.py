@@ -57,8 +57,9 @@ def enrolled(n: int = COHORT_SIZE, seed: int = COHORT_SEED) -> list[tuple[str, i
     return [(m.patient_id, m.seed) for m in cohort_plan(n, seed=seed) if m.fails is None]
 
 
-def write_camera(folder: Path) -> Path:
-    """``folder/camera.json`` from simulated 177Lu and 166Ho calibration dishes."""
+def write_camera(folder: Path, preset: str = PRESET) -> Path:
+    """``folder/camera.json`` from simulated 177Lu and 166Ho calibration dishes (the camera
+    of ``preset``)."""
     from hepar.io import StudyInfo, write_nm_static
     from hepar.phantoms import CALIBRATION_SOURCE_ACTIVITY_MBQ, simulate_calibration_acquisition
     from hepar.physics import decay_factor, nuclide
@@ -73,7 +74,7 @@ def write_camera(folder: Path) -> Path:
         activity = CALIBRATION_SOURCE_ACTIVITY_MBQ * decay_factor(
             CALIBRATION_DAY, start, nuclide(name).half_life_h)
         acquisition, _ = simulate_calibration_acquisition(
-            name, activity, acquisition_start=start, preset_name=PRESET, seed=0)
+            name, activity, acquisition_start=start, preset_name=preset, seed=0)
         path = write_nm_static(
             acquisition.projections, work / f"{tag}_source_static.dcm",
             study=StudyInfo(patient_id="QC-CAMERA", patient_name="QC^Calibration",
@@ -88,9 +89,10 @@ def write_camera(folder: Path) -> Path:
 
 
 def write_studies(to: Path, members: list[tuple[str, int]], *, n: int = COHORT_SIZE,
-                  seed: int = COHORT_SEED) -> Studies:
-    """Study folders of ``members`` under ``to/studies``, the camera file and a database of
-    the cohort ``cohort_plan(n, seed=seed)`` at ``to/study.db``."""
+                  seed: int = COHORT_SEED, preset: str = PRESET) -> Studies:
+    """Study folders of ``members`` under ``to/studies`` (``preset``), the camera file and a
+    database of the cohort ``cohort_plan(n, seed=seed)`` at ``to/study.db`` (its records are
+    those of the ``tiny`` preset, as ``hepar db load-virtual`` loads them)."""
     from hepar.services.phantom_patient import write_virtual_patient
     from hepar.services.study_data import upgrade_database
     from hepar.services.study_virtual import load_virtual_patients
@@ -99,8 +101,8 @@ def write_studies(to: Path, members: list[tuple[str, int]], *, n: int = COHORT_S
     root = to / "studies"
     root.mkdir(parents=True)
     for pid, member_seed in members:
-        write_virtual_patient(root / pid, seed=member_seed, preset_name=PRESET)
-    write_camera(root)
+        write_virtual_patient(root / pid, seed=member_seed, preset_name=preset)
+    write_camera(root, preset)
     database = to / "study.db"
     store = Store(f"sqlite:///{database}")
     upgrade_database(store)

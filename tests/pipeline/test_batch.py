@@ -96,9 +96,10 @@ def test_two_workers_give_the_serial_numbers_and_a_rerun_does_no_work(
     assert first["status"] == "done" and first["key"] != old["key"]
     # The post-treatment SPECT is normalised to the administered activity and the dose is
     # local deposition (D = A~ E / m): every post-treatment dose scales by the same factor,
-    # to rounding (the reconstruction itself is unchanged: same projections, same CT).
+    # to rounding (the reconstruction itself is unchanged: same projections, same CT); the
+    # image goes through a float32 NIfTI (relative rounding 6e-8 per voxel), hence 1e-6.
     assert first["treated_liver_mean_gy"] == pytest.approx(
-        1.05 * old["treated_liver_mean_gy"], rel=1e-9)
+        1.05 * old["treated_liver_mean_gy"], rel=1e-6)
     assert first["planned_activity_mbq"] == old["planned_activity_mbq"]  # scout: unchanged
     assert len(_runs(b.url)) == 4
 

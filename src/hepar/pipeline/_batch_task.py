@@ -27,7 +27,6 @@ __all__ = ["BATCH_RESULT", "BatchJob", "BatchResult", "read_done", "run_batch_jo
 BATCH_RESULT = "batch_result.json"
 #: A lesion VOI is a treated tumour when at least this fraction of it lies in the treated liver.
 TREATED_FRACTION = 0.5
-S_PER_H = 3600.0
 
 
 @dataclass(frozen=True)
@@ -159,6 +158,8 @@ def _masks(study: StudyFolder, scan: str, spect: Path, folder: Path) -> dict[str
 
 
 def _hours(start: datetime, end: datetime) -> float:
+    from hepar.physics import S_PER_H
+
     return (end - start).total_seconds() / S_PER_H
 
 
