@@ -40,7 +40,7 @@ class Setup:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Setup:
     from hepar.phantoms import cohort_plan
 
-    plan = cohort_plan(*_COHORT)
+    plan = cohort_plan(_COHORT[0], seed=_COHORT[1])
     good = next(m for m in plan if m.fails is None)
     failure = next(m for m in plan if m.fails is not None)
     root = tmp_path_factory.mktemp("batch-bad")
