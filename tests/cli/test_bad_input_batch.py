@@ -101,6 +101,11 @@ def _renamed(to: Callable[[Setup], str]) -> Callable[[Setup], list[str]]:
     return make
 
 
+def _bad_cohort(s: Setup) -> list[str]:
+    (s.studies / "cohort.json").write_text('{"members": 3}')
+    return _studies(s)
+
+
 def _empty_dir(s: Setup) -> list[str]:
     (s.root / "empty").mkdir()
     return [str(s.root / "empty")]
@@ -161,6 +166,7 @@ CASES: dict[str, tuple[Callable[..., list[str]], str]] = {
     "--workers with --scheduler": (
         lambda s: [*_studies(s), "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"],
         "--workers"),
+    "unreadable cohort.json": (_bad_cohort, "cohort.json"),
     "study without its scout CT": (_without("ct/scout"), "ct/scout"),
     "study with an empty treatment CT": (_emptied("ct/treatment"), "ct/treatment"),
     "study without treatment projections": (_without("nm/ho166_treatment.dcm"),

@@ -197,6 +197,26 @@ def test_a_worker_killed_during_a_task_does_not_stop_the_batch(
     assert len(_runs(c.url)) == 2
 
 
+def test_a_phantom_cohort_folder_gives_its_enrolled_members(studies: Studies,
+                                                           tmp_path: Path) -> None:
+    """``hepar phantom --cohort`` writes ``cohort.json`` and ``candidates/`` beside the patient
+    folders: the batch takes the enrolled members listed there, in that order."""
+    from hepar.errors import InvalidValueError
+    from hepar.pipeline import find_studies
+
+    c = studies.copy(tmp_path / "c")
+    first, _, third = c.patient_ids
+    (c.root / "candidates").mkdir()
+    members = [{"patient_id": third, "enrolled": True, "folder": third},
+               {"patient_id": "SF-1", "enrolled": False, "candidate": "candidates/SF-1.json"},
+               {"patient_id": first, "enrolled": True, "folder": first}]
+    (c.root / "cohort.json").write_text(json.dumps({"members": members}))
+    assert [s.patient_id for s in find_studies(c.root)] == [third, first]
+    (c.root / "cohort.json").unlink()  # without it: every sub-folder, sorted
+    with pytest.raises(InvalidValueError, match="candidates"):  # not a study folder
+        find_studies(c.root)
+
+
 _PG_URL = os.environ.get("HEPAR_TEST_POSTGRESQL_URL", "")
 _PG_SKIP = os.environ.get("HEPAR_TEST_POSTGRESQL_SKIP") or (
     "HEPAR_TEST_POSTGRESQL_URL is not set (eval \"$(bash tests/store/pg_server.sh)\")")
