@@ -110,7 +110,10 @@ def run_tasks(function: Callable[[Item], Result], items: Sequence[Item], *,
     :func:`dashboard_note` (or ``"in this process"``).
     """
     if len(keys) != len(items) or len(set(keys)) != len(keys):
-        raise ValueError("one unique key per item")
+        from hepar.errors import InvalidValueError
+
+        raise InvalidValueError(field="keys", value=len(set(keys)),
+                                expected=f"one unique task key per item ({len(items)})")
     found: dict[int, Result] = {}
 
     def collect(index: int, result: Result) -> None:
