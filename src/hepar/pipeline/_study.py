@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,26 +60,22 @@ def run_jobs(jobs: Sequence[PatientJob], folder: Path, *, workers: int = 1,
              progress: Progress | None = None) -> list[PatientImaging | PatientFailure]:
     """Image ``jobs`` into ``folder/<patient_id>``: in this process for one worker, else as
     one Dask task per patient on a local cluster of ``workers`` processes (one thread each)."""
-    say = progress or (lambda stage, done, total: None)
-    results: dict[str, PatientImaging | PatientFailure] = {}
-    say(STUDY_STAGES[0], 0, len(jobs))
-    if workers <= 1:
-        for job in jobs:
-            results[job.patient_id] = _guarded(job, folder / job.patient_id)
-            say(STUDY_STAGES[0], len(results), len(jobs))
-    else:
-        from dask.distributed import Client, LocalCluster, as_completed
+    from ._runner import run_tasks
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        with cluster, Client(cluster) as client:
-            futures = [client.submit(_guarded, job, folder / job.patient_id,
-                                     key=f"patient-{job.key()}", retries=1) for job in jobs]
-            for future in as_completed(futures):
-                found = future.result()
-                results[found.patient_id] = found
-                say(STUDY_STAGES[0], len(results), len(jobs))
-    return [results[job.patient_id] for job in jobs]
+    say = progress or (lambda stage, done, total: None)
+    finished: list[int] = []
+
+    def arrived(_index: int, _found: PatientImaging | PatientFailure) -> None:
+        finished.append(_index)
+        say(STUDY_STAGES[0], len(finished), len(jobs))
+
+    say(STUDY_STAGES[0], 0, len(jobs))
+    return run_tasks(partial(_guarded_in, folder), jobs, workers=workers,
+                     keys=[f"patient-{job.key()}" for job in jobs], on_result=arrived)
+
+
+def _guarded_in(folder: Path, job: PatientJob) -> PatientImaging | PatientFailure:
+    return _guarded(job, folder / job.patient_id)
 
 
 def run_study(out: Path, *, n_patients: int, seed: int = 0, preset: str = "clinical",
