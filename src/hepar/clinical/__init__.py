@@ -96,6 +96,8 @@ from hepar.clinical._recist_records import (
     TimePoint,
 )
 from hepar.clinical._recist_timepoint import (
+    PR_FRACTION,
+    TOO_SMALL_MM,
     Response,
     non_target_response,
     overall_response,
@@ -106,6 +108,8 @@ from hepar.clinical._visits import PlannedVisit, plan_visits, visit_deviation_da
 
 __all__ = [
     "DEFAULT_PROTOCOL",
+    "PR_FRACTION",
+    "TOO_SMALL_MM",
     "ActionTaken",
     "AdverseEvent",
     "AnalysisPlan",

@@ -19,6 +19,8 @@ from hepar.clinical._recist_records import (
 from hepar.errors import InvalidValueError
 
 __all__ = [
+    "PR_FRACTION",
+    "TOO_SMALL_MM",
     "ComponentResponse",
     "Response",
     "non_target_response",
@@ -33,6 +35,9 @@ _PR_FRACTION = 0.30  # >= 30 % decrease of the sum vs baseline
 _PD_FRACTION = 0.20  # >= 20 % increase of the sum vs the nadir ...
 _PD_ABSOLUTE_MM = 5.0  # ... and >= 5 mm absolute increase
 _EPS_MM = 1e-9  # tolerance of the comparisons (sums are decimals in mm)
+#: The counted size of a target too small to measure, and the partial-response decrease
+#: (public: a check against ground truth counts responses with the same rule).
+TOO_SMALL_MM, PR_FRACTION = _TOO_SMALL_MM, _PR_FRACTION
 
 
 class Response(LenientEnum):

@@ -5,12 +5,15 @@ coordinates (LPS, mm), its unit and its frame of reference UID (DESIGN.md, Conve
 """
 
 from ._mask import Mask, mask_mass_g, mask_volume_ml
+from ._recovery import MIN_RELIABLE_RECOVERY, RecoveryCurve, sphere_equivalent_diameter_mm
 from ._resample import ResampleMethod, resample_to, to_sitk_image
 from ._units import VolumeUnit
 from ._volume import Volume, affine_from_geometry, new_frame_of_reference_uid
 
 __all__ = [
+    "MIN_RELIABLE_RECOVERY",
     "Mask",
+    "RecoveryCurve",
     "ResampleMethod",
     "Volume",
     "VolumeUnit",
@@ -19,5 +22,6 @@ __all__ = [
     "mask_volume_ml",
     "new_frame_of_reference_uid",
     "resample_to",
+    "sphere_equivalent_diameter_mm",
     "to_sitk_image",
 ]

@@ -93,7 +93,11 @@ def item_number(item: Dataset, keyword: str, where: str, source: str) -> float:
     if value is None or value == "":
         raise DicomFormatError(field=f"{where}.{keyword}", value=None,
                                expected="a number", source=source)
-    return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):  # a multi-valued or damaged DS
+        raise DicomFormatError(field=f"{where}.{keyword}", value=str(value),
+                               expected="one number", source=source) from None
 
 
 def read_energy_windows(

@@ -29,7 +29,7 @@ from hepar.errors import DicomFormatError, InvalidValueError
 from hepar.physics import MS_PER_S
 from hepar.spect import Projections
 
-from ._dicom_common import Notes, fmt_ds, fmt_ds_list, read_dataset, strictly
+from ._dicom_common import Notes, fmt_ds, fmt_ds_list, read_dataset, reading, strictly
 from ._dicom_time import require_aware
 from ._dicom_write import StudyInfo, save_atomically
 from ._nm_common import (
@@ -98,6 +98,7 @@ def _check_header_counts(dataset: Dataset, n_windows: int, n_detectors: int, n_f
         )
 
 
+@reading("NM STATIC file")
 def read_nm_static(path: str | Path, *, assume_timezone: tzinfo | str = "UTC") -> Projections:
     """Read a planar NM STATIC image as projections with one view per detector.
 

@@ -99,6 +99,12 @@ from ._spectrum import (
     compton_energy_kev,
     compton_window_fraction,
 )
+from ._sphere_phantom import (
+    PHANTOM_SPHERE_DIAMETERS_MM,
+    SPHERE_TO_BACKGROUND,
+    SpherePhantom,
+    simulate_sphere_phantom,
+)
 from ._tissues import STRUCTURE_PROPERTIES, Structure, StructureProperties
 from ._truth import TRUTH_FORMAT, TRUTH_VERSION, patient_truth
 
@@ -120,9 +126,11 @@ __all__ = [
     "MAX_TUMOUR_VOLUME_FRACTION",
     "MEDIUM_ENERGY",
     "MIN_LESION_DIAMETER_MM",
+    "PHANTOM_SPHERE_DIAMETERS_MM",
     "POST_TREATMENT_SCAN_MAX_MBQ",
     "PRESETS",
     "SITE_TIMEZONE",
+    "SPHERE_TO_BACKGROUND",
     "STRUCTURE_PROPERTIES",
     "TRUTH_FORMAT",
     "TRUTH_VERSION",
@@ -157,6 +165,7 @@ __all__ = [
     "SimulatedAcquisition",
     "SimulationOptions",
     "Source",
+    "SpherePhantom",
     "Structure",
     "StructureProperties",
     "Timeline",
@@ -188,6 +197,7 @@ __all__ = [
     "screen_failure_candidate",
     "simulate_acquisition",
     "simulate_calibration_acquisition",
+    "simulate_sphere_phantom",
     "stream",
     "study_epoch",
     "treatment_scan_time",

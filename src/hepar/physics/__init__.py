@@ -34,6 +34,7 @@ from ._collimators import (
     collimator_spec,
 )
 from ._constants import (
+    BQ_PER_KBQ,
     BQ_PER_MBQ,
     EV_PER_KEV,
     G_PER_KG,
@@ -71,6 +72,7 @@ from ._nuclide import (
 from ._planning import activity_for_mean_dose_mbq, mean_dose_gy
 
 __all__ = [
+    "BQ_PER_KBQ",
     "BQ_PER_MBQ",
     "COLLIMATORS",
     "DEFAULT_CT_EFFECTIVE_ENERGY_KEV",

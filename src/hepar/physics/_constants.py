@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BQ_PER_KBQ",
     "BQ_PER_MBQ",
     "EV_PER_KEV",
     "G_PER_KG",
@@ -28,6 +29,8 @@ KEV_PER_MEV = 1000.0
 MJ_PER_J = 1000.0
 #: Bq per MBq.
 BQ_PER_MBQ = 1.0e6
+#: Bq per kBq.
+BQ_PER_KBQ = 1.0e3
 #: Seconds per hour.
 S_PER_H = 3600.0
 #: Seconds per minute.

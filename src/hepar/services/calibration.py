@@ -16,7 +16,7 @@ from typing import Any
 
 from hepar import __version__
 from hepar.errors import InvalidValueError
-from hepar.physics import COLLIMATORS, canonical_nuclide_name
+from hepar.physics import COLLIMATORS, S_PER_H, canonical_nuclide_name
 
 from .input_files import aware_time, file_records, positive_number
 
@@ -57,7 +57,7 @@ def _half_life_h(isotope: str, *, given: object) -> float:
 
 
 def _check_reference_time(moment: Any, acquisition_start: Any, isotope: str) -> None:
-    hours = abs((acquisition_start - moment).total_seconds()) / 3600.0
+    hours = abs((acquisition_start - moment).total_seconds()) / S_PER_H
     half_life_h = _half_life_h(isotope, given=isotope)
     if hours > MAX_HALF_LIVES_TO_ACQUISITION * half_life_h:
         raise InvalidValueError(

@@ -224,7 +224,7 @@ def truth_primary(records: Sequence[Any], days: float, protocol: Any) -> tuple[i
     sum of the target lesions in the treated volume (at most 70 % of baseline, Eisenhauer et
     al., Eur J Cancer 2009;45:228, section 4.3.1; "too small" counts 5 mm, "gone" 0 mm), and no
     new lesion in the treated volume."""
-    from hepar.clinical import MeasurementCode
+    from hepar.clinical import PR_FRACTION, TOO_SMALL_MM, MeasurementCode
 
     plan = protocol.analysis
     visit = next(v for v in protocol.visits if v.id == plan.primary_visit)
@@ -243,12 +243,13 @@ def truth_primary(records: Sequence[Any], days: float, protocol: Any) -> tuple[i
 
         def mm(value: Any) -> float:
             if value is MeasurementCode.TOO_SMALL:
-                return 5.0
+                return TOO_SMALL_MM
             return 0.0 if value is MeasurementCode.GONE else float(value)
 
         now = sum(mm(points[0].measurements_mm[t]) for t in targets)
         evaluable += 1
-        if points[0].new_lesions_in_treated_volume is not True and now <= 0.7 * base:
+        if (points[0].new_lesions_in_treated_volume is not True
+                and now <= (1.0 - PR_FRACTION) * base):
             responders += 1
     return responders, evaluable
 

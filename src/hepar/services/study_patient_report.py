@@ -60,6 +60,7 @@ def write_patient_report(folder: Path, patient_id: str, out_dir: Path, provenanc
     folder ``folder``; returns :class:`hepar.reports.PatientReportPaths`."""
     from hepar.dosimetry import density_from_regions, dose_volume_histogram
     from hepar.io import read_nifti
+    from hepar.physics import BQ_PER_KBQ
     from hepar.reports import FusedSlice, PatientDosimetryReport, write_patient_dosimetry_report
 
     from ._dose_inputs import load_activity, load_ct_on_grid
@@ -85,7 +86,7 @@ def write_patient_report(folder: Path, patient_id: str, out_dir: Path, provenanc
     scout_ct = load_ct_on_grid(ct_of["ho166_scout"], scout)
     zs = min(z, scout.shape[0] - 1)
     slices.append(FusedSlice("Scout 166Ho SPECT on CT", np.asarray(scout_ct.array, float)[zs],
-                             np.asarray(scout.array, float)[zs] / 1000.0,
+                             np.asarray(scout.array, float)[zs] / BQ_PER_KBQ,
                              (scout.spacing_mm[1], scout.spacing_mm[2]), overlay_label="kBq/mL"))
     report = PatientDosimetryReport(
         patient_id=patient_id, protocol_label=str(plan.get("protocol", "registry")),
