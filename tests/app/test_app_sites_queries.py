@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,8 @@ PASSWORD = "correct horse battery"
 
 def _patient(client: TestClient, headers: dict[str, str], *, site: str | None = None,
              consent: str = "2015-07-12", **extra: Any) -> str:
-    body = {"identifier": f"virtual-mrn-{len(client.cookies)}-{id(extra)}", **extra}
+    # a fresh identifier per call (id() of a short-lived dict can repeat)
+    body = {"identifier": f"virtual-mrn-{uuid.uuid4().hex}", **extra}
     if site:
         body["site_code"] = site
     answer = client.post("/api/patients", json=body, headers=headers)
